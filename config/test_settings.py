@@ -1,0 +1,40 @@
+"""Test settings: PostgreSQL and Redis when they answer (or the URLs given), else SQLite and eager tasks.
+
+With REQUIRE_SERVICES=1 a missing service fails the run instead of falling back.
+"""
+
+import os
+import socket
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+_required = os.environ.get("REQUIRE_SERVICES") == "1"
+if not os.environ.get("DATABASE_URL"):
+    if _answers("127.0.0.1", 5432):
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/studycenter"
+    elif _required:
+        raise RuntimeError("REQUIRE_SERVICES=1 but PostgreSQL does not answer on 127.0.0.1:5432")
+if not os.environ.get("REDIS_URL"):
+    if _answers("127.0.0.1", 6379):
+        os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    elif _required:
+        raise RuntimeError("REQUIRE_SERVICES=1 but Redis does not answer on 127.0.0.1:6379")
+
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+# Tests that need a real worker start one; the rest run tasks in-process.
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

@@ -1,0 +1,103 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.scoping import AuditedQuerySet
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Propaganda staff")
+    INSPECTOR = "inspector", _("Inspector")
+    SECRETARY = "secretary", _("Study secretary")
+    MEMBER = "member", _("Member")
+    AUDITOR = "auditor", _("Auditor")
+
+
+READ_ONLY_ROLES = (Role.INSPECTOR, Role.MEMBER, Role.AUDITOR)
+
+
+class User(AbstractUser):
+    """An account. Its role and one scope field decide everything it may see (see core.scoping)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    scope_unit = models.ForeignKey(
+        "studygroups.OrgUnit",
+        verbose_name=_("scope (county or region)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scoped_users",
+        help_text=_("For propaganda staff, inspectors and auditors: the county or region they work for."),
+    )
+    study_group = models.ForeignKey(
+        "studygroups.StudyGroup",
+        verbose_name=_("study group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="secretary_accounts",
+        help_text=_("For study secretaries: the group whose records they keep."),
+    )
+    person = models.OneToOneField(
+        "studygroups.Person",
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account",
+        help_text=_("The person this account belongs to (required for members)."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_has_scope",
+                condition=(
+                    Q(role="")
+                    | Q(role__in=["staff", "inspector", "auditor"], scope_unit__isnull=False)
+                    | Q(role="secretary", study_group__isnull=False)
+                    | Q(role="member", person__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_read_only(self) -> bool:
+        return not self.is_superuser and self.role in READ_ONLY_ROLES
+
+    def get_full_name(self):
+        # Chinese names: family name first, no space.
+        return f"{self.last_name}{self.first_name}".strip()
+
+
+class AuditedModel(models.Model):
+    """Base of every domain record: who entered it and when, and a full history of its changes."""
+
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords(inherit=True)
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

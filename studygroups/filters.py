@@ -1,0 +1,51 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from studygroups.models import Membership, OrgUnit, Person, StudyGroup
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with a free-text ``q`` over ``search_fields``."""
+
+    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    def search(self, queryset, name, value):
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+
+class OrgUnitFilter(SearchFilterSet):
+    search_fields = ("name", "short_name")
+
+    class Meta:
+        model = OrgUnit
+        fields = ["q", "kind", "party_body"]
+
+
+class StudyGroupFilter(SearchFilterSet):
+    search_fields = ("name", "unit__name")
+    unit__kind = django_filters.ChoiceFilter(label=_("Unit kind"), choices=OrgUnit.Kind.choices)
+
+    class Meta:
+        model = StudyGroup
+        fields = ["q", "unit__kind", "is_active"]
+
+
+class PersonFilter(SearchFilterSet):
+    search_fields = ("name", "title", "unit__name", "phone")
+
+    class Meta:
+        model = Person
+        fields = ["q", "gender"]
+
+
+class MembershipFilter(SearchFilterSet):
+    search_fields = ("person__name", "study_group__name")
+
+    class Meta:
+        model = Membership
+        fields = ["q", "role"]

@@ -1,0 +1,49 @@
+"""The shared cast: two counties in one region, each with a department, a township and their groups.
+
+``world`` gives the home county's objects and one account per role; ``outsider`` objects live in the
+other county and must never be reachable by the home county's accounts.
+"""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+
+from core.models import Role
+from studygroups.models import Membership, OrgUnit
+from tests.factories import MembershipFactory, OrgUnitFactory, PersonFactory, StudyGroupFactory, UserFactory
+
+
+def build_county(region, name: str):
+    county = OrgUnitFactory(parent=region, kind=OrgUnit.Kind.COUNTY, name=name, short_name=name[0])
+    dept = OrgUnitFactory(parent=county, kind=OrgUnit.Kind.DEPARTMENT, name=f"{name}教育局", party_body=OrgUnit.PartyBody.GROUP)
+    town = OrgUnitFactory(parent=county, kind=OrgUnit.Kind.TOWNSHIP, name=f"{name}红旗镇")
+    village = OrgUnitFactory(parent=town, kind=OrgUnit.Kind.VILLAGE, name=f"{name}红旗村", party_body=OrgUnit.PartyBody.BRANCH)
+    dept_group = StudyGroupFactory(unit=dept)
+    town_group = StudyGroupFactory(unit=town)
+    leader = MembershipFactory(study_group=dept_group, role=Membership.Role.LEADER).person
+    member = MembershipFactory(study_group=dept_group).person
+    left = MembershipFactory(study_group=dept_group, end_date=datetime.date(2024, 6, 30)).person
+    town_member = MembershipFactory(study_group=town_group).person
+    return SimpleNamespace(
+        county=county, dept=dept, town=town, village=village, dept_group=dept_group, town_group=town_group,
+        leader=leader, member=member, left=left, town_member=town_member,
+    )
+
+
+@pytest.fixture
+def world(db):
+    region = OrgUnitFactory(kind=OrgUnit.Kind.REGION, name="测试盟", party_body="")
+    home = build_county(region, "甲旗")
+    other = build_county(region, "乙旗")
+    users = SimpleNamespace(
+        staff=UserFactory(username="staff", role=Role.STAFF, scope_unit=home.county),
+        inspector=UserFactory(username="inspector", role=Role.INSPECTOR, scope_unit=home.county),
+        secretary=UserFactory(username="secretary", role=Role.SECRETARY, study_group=home.dept_group),
+        member=UserFactory(username="member", role=Role.MEMBER, person=home.member),
+        auditor=UserFactory(username="auditor", role=Role.AUDITOR, scope_unit=home.county),
+        region_auditor=UserFactory(username="region_auditor", role=Role.AUDITOR, scope_unit=region),
+        superuser=UserFactory(username="root", is_superuser=True, is_staff=True),
+        norole=UserFactory(username="norole"),
+    )
+    return SimpleNamespace(region=region, home=home, other=other, users=users)
