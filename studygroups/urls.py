@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studygroups import views
+from studygroups import import_views, views
 
 app_name = "studygroups"
 
@@ -18,6 +18,6 @@ urlpatterns = [
     path("people/new/", views.PersonCreate.as_view(), name="person_create"),
     path("people/<int:pk>/", views.PersonDetail.as_view(), name="person_detail"),
     path("people/<int:pk>/edit/", views.PersonUpdate.as_view(), name="person_update"),
-    path("import/", views.import_upload, name="import_upload"),
-    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("import/", import_views.import_upload, name="import_upload"),
+    path("import/template.xlsx", import_views.import_template, name="import_template"),
 ]

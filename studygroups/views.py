@@ -186,10 +186,3 @@ class MembershipUpdate(FormPage, UpdateView):
     def get_success_url(self):
         return self.object.study_group.get_absolute_url()
 
-
-def import_upload(request):  # replaced by the import feature
-    raise NotImplementedError
-
-
-def import_template(request):  # replaced by the import feature
-    raise NotImplementedError
