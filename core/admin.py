@@ -13,4 +13,6 @@ class AccountAdmin(UserAdmin, SimpleHistoryAdmin):
     list_select_related = ["scope_unit", "study_group", "person"]
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["scope_unit", "study_group", "person"]
-    fieldsets = UserAdmin.fieldsets + ((_("Role and scope"), {"fields": ["role", "scope_unit", "study_group", "person"]}),)
+    fieldsets = UserAdmin.fieldsets + (
+        (_("Role and scope"), {"fields": ["role", "scope_unit", "study_group", "person"]}),
+    )

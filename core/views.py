@@ -53,7 +53,10 @@ def dashboard(request):
     if role == "member":
         context["person"] = user.person
         context["memberships"] = (
-            Membership.objects.visible_to(user).filter(person=user.person).select_related("study_group").order_by("-start_date")
+            Membership.objects.visible_to(user)
+            .filter(person=user.person)
+            .select_related("study_group")
+            .order_by("-start_date")
         )
     if role == "auditor":
         context["recent_changes"] = _recent_changes(user)
@@ -61,17 +64,14 @@ def dashboard(request):
 
 
 def _active_role(day: datetime.date, role: str) -> Q:
-    return (
-        Q(memberships__role=role, memberships__start_date__lte=day)
-        & (Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=day))
+    return Q(memberships__role=role, memberships__start_date__lte=day) & (
+        Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=day)
     )
 
 
 def _recent_changes(user, limit: int = 15):
     visible = OrgUnit.objects.visible_to(user).filter(kind__in=OrgUnit.GROUP_KINDS).values("pk")
-    return (
-        Person.history.filter(unit_id__in=visible).select_related("history_user").order_by("-history_date")[:limit]
-    )
+    return Person.history.filter(unit_id__in=visible).select_related("history_user").order_by("-history_date")[:limit]
 
 
 @login_required
@@ -86,7 +86,7 @@ def record_history(request, model_name: str, pk: int):
     obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
     records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
     rows = []
-    for newer, older in zip(records, records[1:] + [None]):
+    for newer, older in zip(records, records[1:] + [None], strict=True):
         changes = newer.diff_against(older).changes if older is not None else []
         rows.append(
             {

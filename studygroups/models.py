@@ -50,7 +50,10 @@ class OrgUnit(AuditedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
     short_name = models.CharField(
-        _("short name"), max_length=20, blank=True, help_text=_("Used in document numbers, e.g. the county's one-character abbreviation.")
+        _("short name"),
+        max_length=20,
+        blank=True,
+        help_text=_("Used in document numbers, e.g. the county's one-character abbreviation."),
     )
     party_body = models.CharField(_("party body"), max_length=20, choices=PartyBody.choices, blank=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
@@ -64,9 +67,7 @@ class OrgUnit(AuditedModel):
         ordering = ["path", "sort_order", "name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_name_under_parent"),
-            models.UniqueConstraint(
-                fields=["name"], condition=Q(parent__isnull=True), name="orgunit_unique_root_name"
-            ),
+            models.UniqueConstraint(fields=["name"], condition=Q(parent__isnull=True), name="orgunit_unique_root_name"),
         ]
         # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' (ignored elsewhere).
         indexes = [models.Index(fields=["path"], name="orgunit_path_idx", opclasses=["varchar_pattern_ops"])]
@@ -88,8 +89,14 @@ class OrgUnit(AuditedModel):
     def clean(self):
         parent_kind = self.parent.kind if self.parent_id else None
         if self.kind and parent_kind not in self.ALLOWED_PARENTS.get(self.kind, ()):
-            raise ValidationError({"parent": _("A %(kind)s cannot stand under this parent.") % {"kind": self.get_kind_display()}})
-        if self.pk and self.parent_id and (self.parent_id == self.pk or self.parent.path.startswith(self.descendant_prefix)):
+            raise ValidationError(
+                {"parent": _("A %(kind)s cannot stand under this parent.") % {"kind": self.get_kind_display()}}
+            )
+        if (
+            self.pk
+            and self.parent_id
+            and (self.parent_id == self.pk or self.parent.path.startswith(self.descendant_prefix))
+        ):
             raise ValidationError({"parent": _("An organization cannot stand under itself.")})
 
     def save(self, *args, **kwargs):
@@ -184,7 +191,9 @@ class Membership(AuditedModel):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     role_order = models.PositiveSmallIntegerField(editable=False, default=2)
     start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True, help_text=_("Leave empty while the person still serves."))
+    end_date = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("Leave empty while the person still serves.")
+    )
 
     scope = Scope(unit="study_group__unit", group=("study_group",), person="person")
     objects = MembershipQuerySet.as_manager()
@@ -195,7 +204,8 @@ class Membership(AuditedModel):
         ordering = ["study_group", "role_order", "start_date"]
         constraints = [
             models.CheckConstraint(
-                name="membership_end_after_start", condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date"))
+                name="membership_end_after_start",
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
             ),
             models.UniqueConstraint(fields=["study_group", "person", "start_date"], name="membership_unique_start"),
         ]
@@ -211,12 +221,16 @@ class Membership(AuditedModel):
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
         if self.study_group_id and self.person_id and self.start_date:
-            overlapping = Membership.objects.filter(study_group_id=self.study_group_id, person_id=self.person_id).exclude(pk=self.pk)
+            overlapping = Membership.objects.filter(
+                study_group_id=self.study_group_id, person_id=self.person_id
+            ).exclude(pk=self.pk)
             overlapping = overlapping.filter(Q(end_date__isnull=True) | Q(end_date__gte=self.start_date))
             if self.end_date:
                 overlapping = overlapping.filter(start_date__lte=self.end_date)
             if overlapping.exists():
-                raise ValidationError(_("This person already has a membership in this group for an overlapping period."))
+                raise ValidationError(
+                    _("This person already has a membership in this group for an overlapping period.")
+                )
 
     def save(self, *args, **kwargs):
         self.role_order = self.ROLE_ORDER.get(self.role, 2)

@@ -54,7 +54,13 @@ class StudyGroupList(ListPage):
         active = Q(memberships__start_date__lte=today) & (
             Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today)
         )
-        return super().get_queryset().annotate(member_count=Count("memberships", filter=active))
+        # Aggregation drops Meta.ordering, so order explicitly for stable pages.
+        return (
+            super()
+            .get_queryset()
+            .annotate(member_count=Count("memberships", filter=active))
+            .order_by("unit__path", "unit__sort_order", "unit__name")
+        )
 
 
 class PersonList(ListPage):
@@ -185,4 +191,3 @@ class MembershipUpdate(FormPage, UpdateView):
 
     def get_success_url(self):
         return self.object.study_group.get_absolute_url()
-

@@ -11,14 +11,18 @@ import pytest
 
 from core.models import Role
 from studygroups.models import Membership, OrgUnit
-from tests.factories import MembershipFactory, OrgUnitFactory, PersonFactory, StudyGroupFactory, UserFactory
+from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
 
 
 def build_county(region, name: str):
     county = OrgUnitFactory(parent=region, kind=OrgUnit.Kind.COUNTY, name=name, short_name=name[0])
-    dept = OrgUnitFactory(parent=county, kind=OrgUnit.Kind.DEPARTMENT, name=f"{name}教育局", party_body=OrgUnit.PartyBody.GROUP)
+    dept = OrgUnitFactory(
+        parent=county, kind=OrgUnit.Kind.DEPARTMENT, name=f"{name}教育局", party_body=OrgUnit.PartyBody.GROUP
+    )
     town = OrgUnitFactory(parent=county, kind=OrgUnit.Kind.TOWNSHIP, name=f"{name}红旗镇")
-    village = OrgUnitFactory(parent=town, kind=OrgUnit.Kind.VILLAGE, name=f"{name}红旗村", party_body=OrgUnit.PartyBody.BRANCH)
+    village = OrgUnitFactory(
+        parent=town, kind=OrgUnit.Kind.VILLAGE, name=f"{name}红旗村", party_body=OrgUnit.PartyBody.BRANCH
+    )
     dept_group = StudyGroupFactory(unit=dept)
     town_group = StudyGroupFactory(unit=town)
     leader = MembershipFactory(study_group=dept_group, role=Membership.Role.LEADER).person
@@ -26,8 +30,16 @@ def build_county(region, name: str):
     left = MembershipFactory(study_group=dept_group, end_date=datetime.date(2024, 6, 30)).person
     town_member = MembershipFactory(study_group=town_group).person
     return SimpleNamespace(
-        county=county, dept=dept, town=town, village=village, dept_group=dept_group, town_group=town_group,
-        leader=leader, member=member, left=left, town_member=town_member,
+        county=county,
+        dept=dept,
+        town=town,
+        village=village,
+        dept_group=dept_group,
+        town_group=town_group,
+        leader=leader,
+        member=member,
+        left=left,
+        town_member=town_member,
     )
 
 

@@ -64,4 +64,12 @@ def make_user(role: str, **scope) -> User:
     return UserFactory(username=f"{role}-{'-'.join(str(v.pk) for v in scope.values())}", role=role, **scope)
 
 
-__all__ = ["Role", "OrgUnitFactory", "StudyGroupFactory", "PersonFactory", "MembershipFactory", "UserFactory", "make_user"]
+__all__ = [
+    "Role",
+    "OrgUnitFactory",
+    "StudyGroupFactory",
+    "PersonFactory",
+    "MembershipFactory",
+    "UserFactory",
+    "make_user",
+]

@@ -1,0 +1,66 @@
+# The two commands: `make run` serves the demo county, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup setup-dev system-deps system-deps-test messages lint bench worker beat clean
+
+run: setup
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput -v0
+	@if $(MANAGE) shell -c "import sys; from studygroups.models import OrgUnit; sys.exit(0 if OrgUnit.objects.exists() else 1)"; \
+	then echo "Database already has data: demo county not loaded again."; \
+	else $(MANAGE) seed_demo --scale demo --seed 1; fi
+	@echo
+	@echo "Demo logins (password: $${DEMO_PASSWORD:-demo12345}): staff, inspector, secretary, member, auditor"
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	$(MANAGE) runserver --insecure $(HOST):$(PORT)
+
+test: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+setup: system-deps $(VENV)/.installed messages
+setup-dev: system-deps-test $(VENV)/.installed-dev messages
+
+system-deps:
+	@bash scripts/system-deps.sh run
+
+system-deps-test:
+	@bash scripts/system-deps.sh test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+# Compiled catalogues are built from the committed .po files.
+messages: $(VENV)/.installed
+	@$(MANAGE) compilemessages -v0 --ignore=.venv
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup-dev
+	$(BIN)/python bench/seed_demo.py
+
+worker: setup
+	$(BIN)/celery -A config worker -l info
+
+beat: setup
+	$(BIN)/celery -A config beat -l info
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache
