@@ -190,6 +190,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts and lockouts are kept in the database (admin: Axes); no chatter on every command.
+AXES_VERBOSE = env.bool("AXES_VERBOSE", default=False)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind N reverse proxies the client address is read from X-Forwarded-For, trusting N hops.
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)

@@ -120,7 +120,13 @@ def test_staff_edits_a_person_and_the_auditor_sees_who(client, world):
 def test_staff_cannot_move_a_unit_into_another_county(client, world):
     client.force_login(world.users.staff)
     unit = world.home.dept
-    data = {"parent": world.other.county.pk, "kind": unit.kind, "name": unit.name, "party_body": unit.party_body, "sort_order": 0}
+    data = {
+        "parent": world.other.county.pk,
+        "kind": unit.kind,
+        "name": unit.name,
+        "party_body": unit.party_body,
+        "sort_order": 0,
+    }
     response = client.post(reverse("studygroups:orgunit_update", args=[unit.pk]), data)
     assert response.status_code == 200 and "parent" in response.context["form"].errors
     unit.refresh_from_db()
