@@ -112,7 +112,7 @@ def test_good_file_is_imported(world):
     assert all(row.history.get().history_user == staff for row in new_rows)
     created = {kind: getattr(result, kind).created for kind in ("units", "groups", "people", "memberships")}
     assert created == {"units": 2, "groups": 2, "people": 3, "memberships": 3}
-    assert "2 created" in result.summary()
+    assert "单位：新增 2，更新 0，未变 0" in result.summary()  # shown to staff in Chinese
 
 
 def test_reimport_changes_nothing(world):
