@@ -205,6 +205,10 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 # Domain rules that vary by county: defaults here, overridable per deployment.
 LATE_ENTRY_DAYS = env.int("LATE_ENTRY_DAYS", default=7)
+# Members get the advance notice of a session this many days before (each session may change it).
+SESSION_NOTICE_DAYS = env.int("SESSION_NOTICE_DAYS", default=3)
+# A secretary whose session still has no written record this many days after it is reminded.
+RECORD_REMINDER_DAYS = env.int("RECORD_REMINDER_DAYS", default=3)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345")
 
 LOGGING = {

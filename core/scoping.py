@@ -25,10 +25,23 @@ class Scope:
     person: str | None = None
     # Roles that may write rows inside their scope (superusers always may).
     editors: tuple[str, ...] = field(default=("staff", "secretary"))
+    # Rows of a unit (county plans, reading lists) are also visible to the groups below that unit.
+    shared_down: bool = False
 
 
 def _prefix(lookup: str) -> str:
     return f"{lookup}__" if lookup else ""
+
+
+def _units_above_groups(group_ids) -> list[int]:
+    """Ids of the units of these groups and of all their ancestors (one query)."""
+    from studygroups.models import OrgUnit
+
+    ids: set[int] = set()
+    for pk, path in OrgUnit.objects.filter(study_group__in=group_ids).values_list("pk", "path"):
+        ids.add(pk)
+        ids.update(int(part) for part in path.strip("/").split("/") if part)
+    return sorted(ids)
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -47,6 +60,8 @@ class ScopedQuerySet(models.QuerySet):
         condition = Q()
         for lookup in scope.group:
             condition |= Q(**{f"{lookup}__in": group_ids})
+        if scope.shared_down:
+            condition |= Q(**{f"{_prefix(scope.unit)}pk__in": _units_above_groups(group_ids)})
         # A subquery keeps rows unique when a lookup crosses a to-many relation.
         return self.filter(pk__in=self.model._default_manager.filter(condition).values("pk"))
 
@@ -75,12 +90,17 @@ class ScopedQuerySet(models.QuerySet):
         return self.none()
 
     def editable_by(self, user) -> ScopedQuerySet:
+        from core.models import Role
+
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         if user.is_superuser:
             return self
         if user.role not in self._scope().editors:
             return self.none()
+        if user.role == Role.MEMBER:
+            # Members write only their own records (reflections, self-study...), never their colleagues'.
+            return self._of_person(user.person_id) if user.person_id else self.none()
         return self.visible_to(user)
 
 

@@ -1,5 +1,6 @@
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +10,7 @@ from django_tables2 import SingleTableMixin
 
 from core.access import ScopedReadMixin, ScopedWriteMixin
 from studygroups.filters import OrgUnitFilter, PersonFilter, StudyGroupFilter
-from studygroups.forms import MembershipForm, OrgUnitForm, PersonForm, StudyGroupForm
+from studygroups.forms.org import MembershipForm, OrgUnitForm, PersonForm, StudyGroupForm
 from studygroups.models import Membership, OrgUnit, Person, StudyGroup
 from studygroups.tables import OrgUnitTable, PersonTable, StudyGroupTable
 
@@ -191,3 +192,20 @@ class MembershipUpdate(FormPage, UpdateView):
 
     def get_success_url(self):
         return self.object.study_group.get_absolute_url()
+
+
+urlpatterns = [
+    path("orgs/", OrgUnitList.as_view(), name="orgunit_list"),
+    path("orgs/new/", OrgUnitCreate.as_view(), name="orgunit_create"),
+    path("orgs/<int:pk>/", OrgUnitDetail.as_view(), name="orgunit_detail"),
+    path("orgs/<int:pk>/edit/", OrgUnitUpdate.as_view(), name="orgunit_update"),
+    path("groups/", StudyGroupList.as_view(), name="studygroup_list"),
+    path("groups/<int:pk>/", StudyGroupDetail.as_view(), name="studygroup_detail"),
+    path("groups/<int:pk>/edit/", StudyGroupUpdate.as_view(), name="studygroup_update"),
+    path("groups/<int:group_pk>/members/new/", MembershipCreate.as_view(), name="membership_create"),
+    path("memberships/<int:pk>/edit/", MembershipUpdate.as_view(), name="membership_update"),
+    path("people/", PersonList.as_view(), name="person_list"),
+    path("people/new/", PersonCreate.as_view(), name="person_create"),
+    path("people/<int:pk>/", PersonDetail.as_view(), name="person_detail"),
+    path("people/<int:pk>/edit/", PersonUpdate.as_view(), name="person_update"),
+]

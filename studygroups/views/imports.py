@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -80,3 +81,9 @@ def import_template(request: HttpRequest) -> HttpResponse:
         f"attachment; filename=\"import-template.xlsx\"; filename*=UTF-8''{quote(TEMPLATE_FILENAME)}"
     )
     return response
+
+
+urlpatterns = [
+    path("import/", import_upload, name="import_upload"),
+    path("import/template.xlsx", import_template, name="import_template"),
+]

@@ -1,0 +1,137 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AuditedModel
+from core.scoping import Scope
+from studygroups.models.org import OrgUnit, Person, StudyGroup
+
+
+class Plan(AuditedModel):
+    """A plan of topics for a year (or a quarter): the region's arrangement as received by a county,
+    the county's annual plan, or one group's annual or quarterly plan (time, content, place, people)."""
+
+    class Level(models.TextChoices):
+        ARRANGEMENT = "arrangement", _("Regional topic arrangement")
+        COUNTY = "county", _("County annual plan")
+        ANNUAL = "annual", _("Group annual plan")
+        QUARTERLY = "quarterly", _("Group quarterly plan")
+
+    GROUP_LEVELS = (Level.ANNUAL, Level.QUARTERLY)
+
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="plans")
+    study_group = models.ForeignKey(
+        StudyGroup, verbose_name=_("study group"), on_delete=models.PROTECT, null=True, blank=True, related_name="plans"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    issuer = models.CharField(_("issued by"), max_length=100, blank=True)
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    scope = Scope(unit="unit", group=("study_group",), shared_down=True)
+
+    class Meta:
+        verbose_name = _("study plan")
+        verbose_name_plural = _("study plans")
+        ordering = ["-year", "level", "quarter"]
+        constraints = [
+            models.CheckConstraint(
+                name="plan_quarter_only_for_quarterly",
+                condition=(
+                    Q(level="quarterly", quarter__gte=1, quarter__lte=4)
+                    | (~Q(level="quarterly") & Q(quarter__isnull=True))
+                ),
+            ),
+            models.CheckConstraint(
+                name="plan_group_levels_have_group",
+                condition=Q(level__in=["annual", "quarterly"], study_group__isnull=False)
+                | (Q(level__in=["arrangement", "county"]) & Q(study_group__isnull=True)),
+            ),
+            models.UniqueConstraint(
+                fields=["study_group", "year"], condition=Q(level="annual"), name="plan_one_annual_per_group"
+            ),
+            models.UniqueConstraint(
+                fields=["study_group", "year", "quarter"],
+                condition=Q(level="quarterly"),
+                name="plan_one_quarterly_per_group",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class PlanTopic(AuditedModel):
+    """One topic (专题) of a plan with its planned month, content, place and people (四明确)."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="topics")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("topic"), max_length=200)
+    content = models.TextField(_("content"), blank=True)
+    planned_month = models.PositiveSmallIntegerField(_("planned month"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    participants = models.CharField(_("people"), max_length=200, blank=True)
+
+    scope = Scope(unit="plan__unit", group=("plan__study_group",), shared_down=True)
+
+    class Meta:
+        verbose_name = _("plan topic")
+        verbose_name_plural = _("plan topics")
+        ordering = ["plan", "order", "planned_month"]
+        constraints = [
+            models.CheckConstraint(
+                name="plantopic_month_in_range",
+                condition=Q(planned_month__isnull=True) | Q(planned_month__gte=1, planned_month__lte=12),
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class RequiredReading(AuditedModel):
+    """An item of a year's required reading list (必学书目), set by a county for all its groups."""
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="required_readings"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    author = models.CharField(_("author"), max_length=100, blank=True)
+
+    scope = Scope(unit="unit", shared_down=True, editors=("staff",))
+
+    class Meta:
+        verbose_name = _("required reading")
+        verbose_name_plural = _("required readings")
+        ordering = ["-year", "order", "title"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "title"], name="reading_unique_title_per_year")]
+
+    def __str__(self):
+        return self.title
+
+
+class ReadingProgress(AuditedModel):
+    """A member's progress through one required reading."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="readings")
+    reading = models.ForeignKey(
+        RequiredReading, verbose_name=_("reading"), on_delete=models.PROTECT, related_name="progress"
+    )
+    finished_on = models.DateField(_("finished on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    scope = Scope(unit="person__unit", group=("person__memberships__study_group",), person="person")
+
+    class Meta:
+        verbose_name = _("reading progress")
+        verbose_name_plural = _("reading progress")
+        constraints = [models.UniqueConstraint(fields=["person", "reading"], name="readingprogress_unique")]
+
+    def __str__(self):
+        return f"{self.person} · {self.reading}"

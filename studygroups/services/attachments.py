@@ -1,0 +1,102 @@
+"""Uploads: checked by their content (never their name) and size, stored under random names."""
+
+from __future__ import annotations
+
+import filetype
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from PIL import Image
+
+from studygroups.models import Attachment
+
+# What each accepted content type is, by the type its bytes show.
+ACCEPTED = {
+    "image/jpeg": Attachment.Kind.IMAGE,
+    "image/png": Attachment.Kind.IMAGE,
+    "image/gif": Attachment.Kind.IMAGE,
+    "image/webp": Attachment.Kind.IMAGE,
+    "application/pdf": Attachment.Kind.PDF,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Attachment.Kind.WORD,
+    "application/msword": Attachment.Kind.WORD,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Attachment.Kind.EXCEL,
+    "application/vnd.ms-excel": Attachment.Kind.EXCEL,
+}
+# Legacy Office files share one container format; their kind is told by the name only after the
+# content has shown the container.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_SUFFIXES = {".doc": "application/msword", ".xls": "application/vnd.ms-excel"}
+
+
+def inspect_upload(upload: UploadedFile) -> tuple[str, str]:
+    """Return (kind, content type) of an acceptable upload, or raise ValidationError in Chinese."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("The file is too large (%(size)s); the limit is %(limit)s."),
+            params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    content_type = None
+    if head.startswith(OLE_MAGIC):
+        suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        content_type = OLE_SUFFIXES.get(suffix)
+    else:
+        guess = filetype.guess(head)
+        content_type = guess.mime if guess else None
+    if content_type not in ACCEPTED:
+        raise ValidationError(
+            _("This file is not a photo, PDF, Word or Excel file (its content does not match any of them)."),
+            code="bad_type",
+        )
+    kind = ACCEPTED[content_type]
+    if kind == Attachment.Kind.IMAGE:
+        try:
+            with Image.open(upload) as image:
+                image.verify()
+        except Exception as exc:
+            raise ValidationError(_("The photo is damaged or not a real image."), code="bad_image") from exc
+        finally:
+            upload.seek(0)
+    return kind, content_type
+
+
+class AttachmentField(forms.FileField):
+    """A form field that accepts only what inspect_upload accepts; cleaned data is the upload."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Attachment (photo, PDF, Word or Excel)"))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload and isinstance(upload, UploadedFile):
+            inspect_upload(upload)
+        return upload
+
+
+@transaction.atomic
+def attachment_create(*, upload: UploadedFile, study_group, user, person=None, **owner) -> Attachment:
+    """Store an upload for a group (and person), linked to its owner (session=, reflection=, ...)."""
+    kind, content_type = inspect_upload(upload)
+    attachment = Attachment(
+        study_group=study_group,
+        person=person,
+        original_name=upload.name[:200],
+        kind=kind,
+        content_type=content_type,
+        size=upload.size,
+        created_by=user,
+        **owner,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
