@@ -11,9 +11,7 @@ PORT ?= 8000
 run: setup
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput -v0
-	@if $(MANAGE) shell -c "import sys; from studygroups.models import OrgUnit; sys.exit(0 if OrgUnit.objects.exists() else 1)"; \
-	then echo "Database already has data: demo county not loaded again."; \
-	else $(MANAGE) seed_demo --scale demo --seed 1; fi
+	$(MANAGE) seed_demo --scale demo --seed 1 --if-empty
 	@echo
 	@echo "Demo logins (password: $${DEMO_PASSWORD:-demo12345}): staff, inspector, secretary, member, auditor"
 	@echo "Serving on http://$(HOST):$(PORT)/"
