@@ -40,5 +40,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 
 # One test database per checkout, so two clones (a CI run beside a working tree) never share one.
-_checkout = __import__("hashlib").sha1(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
-DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_studycenter_{_checkout}"  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    _checkout = __import__("hashlib").sha1(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_studycenter_{_checkout}"  # noqa: F405
