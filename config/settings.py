@@ -210,6 +210,9 @@ LATE_ENTRY_DAYS = env.int("LATE_ENTRY_DAYS", default=7)
 SESSION_NOTICE_DAYS = env.int("SESSION_NOTICE_DAYS", default=3)
 # A secretary whose session still has no written record this many days after it is reminded.
 RECORD_REMINDER_DAYS = env.int("RECORD_REMINDER_DAYS", default=3)
+# QR check-in opens this many minutes before a session; scanning later than this after the start is "late".
+CHECKIN_OPENS_MINUTES = env.int("CHECKIN_OPENS_MINUTES", default=30)
+CHECKIN_LATE_MINUTES = env.int("CHECKIN_LATE_MINUTES", default=15)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345")
 
 LOGGING = {

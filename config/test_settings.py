@@ -42,4 +42,5 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 # One test database per checkout, so two clones (a CI run beside a working tree) never share one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     _checkout = __import__("hashlib").sha1(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_studycenter_{_checkout}"  # noqa: F405
+    _name = os.environ.get("TEST_DATABASE_NAME") or f"test_studycenter_{_checkout}"
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = _name  # noqa: F405

@@ -20,6 +20,14 @@ HISTORY_MODELS = {
     "studygroup": "studygroups.StudyGroup",
     "person": "studygroups.Person",
     "membership": "studygroups.Membership",
+    "session": "studygroups.StudySession",
+    "attendance": "studygroups.Attendance",
+    "reflection": "studygroups.Reflection",
+    "selfstudy": "studygroups.SelfStudy",
+    "research": "studygroups.ResearchTopic",
+    "article": "studygroups.TheoryArticle",
+    "exam": "studygroups.ExamScore",
+    "plan": "studygroups.Plan",
 }
 HISTORY_ROLES = (Role.STAFF, Role.AUDITOR)
 

@@ -46,3 +46,16 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
 def test_an_entry_without_translation_is_caught():
     sample = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain"\n\nmsgid "Save"\nmsgstr ""\n\n#, fuzzy\nmsgid "Edit"\nmsgstr "编辑"\n\nmsgid "Log in"\nmsgstr "登录"\n'
     assert _untranslated(sample) == ["Save", "Edit"]
+
+
+def test_translations_keep_every_placeholder():
+    """A translation that drops %(name)s would crash or mislead at run time."""
+    import re
+
+    placeholder = re.compile(r"%\((\w+)\)")
+    wrong = []
+    for entry in polib.pofile(str(PO)):
+        translated = entry.msgstr or entry.msgstr_plural.get(0, "")
+        if set(placeholder.findall(entry.msgid)) != set(placeholder.findall(translated)):
+            wrong.append(entry.msgid)
+    assert wrong == []

@@ -1,10 +1,400 @@
-from django.urls import path
+"""Attendance on one screen, QR check-in, make-up study (补学) and reflections (心得体会)."""
 
-from studygroups.views._placeholder import not_yet
+import django_filters
+import django_tables2 as tables
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.forms import HiddenInput
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import truncatechars
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.access import ensure_can_write
+from core.models import Role
+from studygroups.filters import SearchFilterSet
+from studygroups.forms.attendance import MakeupForm, ReflectionForm, attendance_formset
+from studygroups.models import Attachment, Attendance, Reflection, StudyGroup, StudySession, entered_late
+from studygroups.services.attendance import (
+    AttendanceError,
+    AttendanceRow,
+    attendance_roster,
+    attendance_save,
+    makeup_record,
+    open_makeups,
+    reflection_check,
+    reflection_submit,
+)
+from studygroups.services.checkin import (
+    CheckinError,
+    check_in,
+    late_after,
+    make_checkin_token,
+    opens_before,
+    read_checkin_token,
+)
+from studygroups.views.org import ListPage
+
+
+def _error_list(exc: ValidationError) -> list[dict]:
+    """Errors as (code, message) for templates, which mark each with data-error-code."""
+    out = []
+    for error in exc.error_list:
+        message = error.message % error.params if error.params else error.message
+        out.append({"code": error.code, "message": message})
+    return out
+
+
+def _session_for_writing(user, pk: int) -> StudySession:
+    """A session whose attendance the user keeps: read-only roles 403, other units' sessions 404."""
+    ensure_can_write(user, Attendance)
+    sessions = StudySession.objects.editable_by(user).select_related("study_group")
+    return get_object_or_404(sessions, pk=pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Attendance on one screen
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attendance_edit(request, pk: int):
+    """Everyone active on the session's day, pre-filled; the secretary marks exceptions and saves once."""
+    session = _session_for_writing(request.user, pk)
+    now = timezone.now()
+    future = session.starts_at > now
+    roster = attendance_roster(session)
+    formset = attendance_formset(roster=roster, future=future, data=request.POST if request.method == "POST" else None)
+    errors: list[dict] = []
+    if request.method == "POST":
+        if formset.is_valid():
+            rows = [
+                AttendanceRow(
+                    person_id=f.cleaned_data["person"],
+                    status=f.cleaned_data["status"] or "",
+                    reason=f.cleaned_data["reason"],
+                )
+                for f in formset.forms
+                if f.cleaned_data
+            ]
+            try:
+                result = attendance_save(session=session, rows=rows, user=request.user, now=now)
+            except AttendanceError as exc:
+                errors = _error_list(exc)
+            else:
+                saved = len(result.created) + len(result.changed) + result.deleted
+                message = ngettext("Attendance saved: %(count)d change.", "Attendance saved: %(count)d changes.", saved)
+                messages.success(request, message % {"count": saved})
+                return redirect("studygroups:attendance_edit", pk=session.pk)
+        else:
+            errors = _formset_errors(formset)
+    context = {
+        "session": session,
+        "formset": formset,
+        "errors": errors,
+        "future": future,
+        "ended": now > session.ends_at,
+        "late_now": entered_late(now, session.starts_at),
+        "late_entry_days": settings.LATE_ENTRY_DAYS,
+    }
+    return render(request, "studygroups/attendance_edit.html", context)
+
+
+def _formset_errors(formset) -> list[dict]:
+    out = []
+    for error in formset.non_form_errors().as_data():
+        out.extend(_error_list(error))
+    for form in formset.forms:
+        for field_errors in form.errors.as_data().values():
+            for error in field_errors:
+                out.extend(_error_list(error))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# QR check-in
+
+
+@login_required
+@require_GET
+def session_qr(request, pk: int):
+    """For the secretary: the check-in code to show at the session, and who has checked in."""
+    session = _session_for_writing(request.user, pk)
+    token = make_checkin_token(session)
+    now = timezone.now()
+    checked_in = (
+        Attendance.objects.visible_to(request.user)
+        .filter(session=session, checked_in_at__isnull=False)
+        .select_related("person")
+        .order_by("checked_in_at")
+    )
+    context = {
+        "session": session,
+        "checkin_url": request.build_absolute_uri(reverse("studygroups:checkin", args=[session.pk, token])),
+        "ended": now > session.ends_at,
+        "opens_at": session.starts_at - opens_before(),
+        "late_at": session.starts_at + late_after(),
+        "checked_in": checked_in,
+    }
+    return render(request, "studygroups/checkin_qr.html", context)
+
+
+@login_required
+@require_GET
+def session_qr_svg(request, pk: int):
+    """The QR code itself, as SVG made here (no outside service), shown by <img> on the QR page."""
+    session = _session_for_writing(request.user, pk)
+    url = request.build_absolute_uri(reverse("studygroups:checkin", args=[session.pk, make_checkin_token(session)]))
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    response = HttpResponse(image.to_string(encoding="unicode"), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+@login_required
+@require_GET
+def checkin(request, pk: int, token: str):
+    """Opened from the QR code on a phone: checks the logged-in member in, or says clearly why not."""
+    session = StudySession.objects.visible_to(request.user).select_related("study_group").filter(pk=pk).first()
+    now = timezone.now()
+    try:
+        if session is None:
+            read_checkin_token(token)  # a forged code is reported as such to anyone
+            raise CheckinError(CheckinError.NOT_MEMBER)
+        attendance = check_in(token=token, session=session, user=request.user, now=now)
+    except CheckinError as exc:
+        return render(request, "studygroups/checkin_failed.html", {"error": exc}, status=exc.status)
+    context = {"session": session, "attendance": attendance, "repeated": attendance.checked_in_at != now}
+    return render(request, "studygroups/checkin_done.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Make-up study
+
+
+def _visible_groups(request):
+    if request is None:
+        return StudyGroup.objects.none()
+    return StudyGroup.objects.visible_to(request.user).select_related("unit")
+
+
+class MakeupFilter(SearchFilterSet):
+    search_fields = ("person__name", "session__title", "reason")
+    group = django_filters.ModelChoiceFilter(
+        field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
+    )
+
+    class Meta:
+        model = Attendance
+        fields = ["q", "group"]
+
+
+def _late_attrs(record) -> str:
+    return "1" if record.is_late_entry else "0"
+
+
+class SessionRecordTable(tables.Table):
+    day = tables.Column(verbose_name=_("Session date"), accessor="session__starts_at", order_by=("session__starts_at",))
+    session = tables.Column(
+        verbose_name=_("Session"),
+        accessor="session__title",
+        linkify=lambda record: record.session.get_absolute_url(),
+        order_by=("session__title",),
+    )
+    group = tables.Column(
+        verbose_name=_("Study group"), accessor="session__study_group__name", order_by=("session__study_group__name",)
+    )
+    person = tables.Column(verbose_name=_("Member"), accessor="person__name", order_by=("person__name",))
+
+    def render_day(self, value):
+        return timezone.localdate(value).isoformat()
+
+
+class MakeupTable(SessionRecordTable):
+    reason = tables.Column(verbose_name=_("Reason for leave"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
+    action = tables.TemplateColumn(
+        template_name="studygroups/includes/attendance_makeup_action.html", verbose_name="", orderable=False
+    )
+
+    class Meta:
+        model = Attendance
+        fields = ["day", "session", "group", "person", "reason", "created_at", "action"]
+        row_attrs = {"data-late": _late_attrs, "data-attendance": lambda record: record.pk}
+
+
+def _is_member(user) -> bool:
+    return not user.is_superuser and user.role == Role.MEMBER
+
+
+class MakeupList(ListPage):
+    """Open make-ups: a member's own, a secretary's group's, the county's for staff (by group)."""
+
+    model = Attendance
+    select_related = ("session", "session__study_group", "person")
+    filterset_class = MakeupFilter
+    table_class = MakeupTable
+    title = _("Make-up study owed")
+
+    def get_queryset(self):
+        queryset = open_makeups(super().get_queryset())
+        user = self.request.user
+        if _is_member(user):
+            queryset = queryset.filter(person_id=user.person_id)
+        return queryset.order_by("session__starts_at", "person__name", "pk")
+
+    def get_table_kwargs(self):
+        user = self.request.user
+        can_record = user.is_superuser or user.role in (Role.STAFF, Role.SECRETARY, Role.MEMBER)
+        return {} if can_record else {"exclude": ("action",)}
+
+
+def _makeup_rows(user):
+    """Rows whose make-up the user may record: members their own; the group's secretary and staff theirs."""
+    if _is_member(user):
+        return Attendance.objects.visible_to(user).filter(person_id=user.person_id)
+    ensure_can_write(user, Attendance)
+    return Attendance.objects.editable_by(user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def makeup_record_view(request, pk: int):
+    rows = _makeup_rows(request.user).select_related("session", "session__study_group", "person")
+    attendance = get_object_or_404(rows, pk=pk, status=Attendance.Status.LEAVE)
+    initial = {}
+    if attendance.makeup_done_on:
+        initial = {"done_on": attendance.makeup_done_on, "notes": attendance.makeup_notes}
+    form = MakeupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            makeup_record(
+                attendance=attendance,
+                done_on=form.cleaned_data["done_on"],
+                notes=form.cleaned_data["notes"],
+                user=request.user,
+            )
+        except AttendanceError as exc:
+            form.add_error("done_on" if exc.code in ("before_session", "in_future") else None, exc)
+        else:
+            messages.success(request, _t("The make-up study is recorded."))
+            return redirect("studygroups:makeup_list")
+    return render(request, "studygroups/makeup_record.html", {"attendance": attendance, "form": form})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reflections
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reflection_submit_view(request, pk: int):
+    """A member writes (or edits) their reflection on a session they attended, with an optional file."""
+    user = request.user
+    ensure_can_write(user, Reflection)
+    session = get_object_or_404(StudySession.objects.visible_to(user).select_related("study_group"), pk=pk)
+    try:
+        reflection_check(session=session, person_id=user.person_id)
+    except AttendanceError as exc:
+        context = {"session": session, "errors": _error_list(exc)}
+        return render(request, "studygroups/reflection_refused.html", context, status=403)
+    reflection = (
+        Reflection.objects.editable_by(user)
+        .select_related("session", "created_by")
+        .filter(session=session, person_id=user.person_id)
+        .first()
+    )
+    form = ReflectionForm(request.POST or None, request.FILES or None, instance=reflection)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reflection_submit(
+                session=session,
+                person=user.person,
+                text=form.cleaned_data["text"],
+                upload=form.cleaned_data.get("attachment"),
+                user=user,
+            )
+        except AttendanceError as exc:
+            form.add_error(None, exc)
+        except ValidationError as exc:  # the upload, inspected again when stored
+            form.add_error("attachment", exc)
+        else:
+            messages.success(request, _t("Your reflection is saved."))
+            return redirect("studygroups:reflection_submit", pk=session.pk)
+    attachments = []
+    if reflection is not None:
+        attachments = Attachment.objects.visible_to(user).filter(reflection=reflection).order_by("created_at")
+    context = {"session": session, "form": form, "reflection": reflection, "attachments": attachments}
+    return render(request, "studygroups/reflection_submit.html", context)
+
+
+class ReflectionFilter(SearchFilterSet):
+    search_fields = ("person__name", "text")
+    group = django_filters.ModelChoiceFilter(
+        field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
+    )
+    session = django_filters.NumberFilter(field_name="session", widget=HiddenInput)
+
+    class Meta:
+        model = Reflection
+        fields = ["q", "group", "session"]
+
+
+class ReflectionTable(SessionRecordTable):
+    text = tables.Column(verbose_name=_("Reflection"), orderable=False)
+    attachment_count = tables.Column(verbose_name=_("Files"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
+    created_by = tables.Column(
+        verbose_name=_("Entered by"), order_by=("created_by__last_name", "created_by__first_name")
+    )
+    late = tables.Column(verbose_name=_("Late entry"), empty_values=(), orderable=False)
+
+    class Meta:
+        model = Reflection
+        fields = ["day", "session", "group", "person", "text", "attachment_count", "created_at", "created_by", "late"]
+        row_attrs = {"data-late": _late_attrs, "data-reflection": lambda record: record.pk}
+
+    def render_text(self, value):
+        return truncatechars(value, 80)
+
+    def render_late(self, record):
+        if record.is_late_entry:
+            return format_html('<span class="badge text-bg-warning">{}</span>', _t("Late entry"))
+        return ""
+
+
+class ReflectionList(ListPage):
+    model = Reflection
+    select_related = ("session", "session__study_group", "person", "created_by")
+    filterset_class = ReflectionFilter
+    table_class = ReflectionTable
+    title = _("Reflections")
+
+    def get_queryset(self):
+        # Aggregation drops Meta.ordering, so order explicitly for stable pages.
+        return super().get_queryset().annotate(attachment_count=Count("attachments")).order_by("-created_at", "-pk")
+
 
 urlpatterns = [
-    path("sessions/<int:pk>/attendance/", not_yet, name="attendance_edit"),
-    path("sessions/<int:pk>/qr/", not_yet, name="session_qr"),
-    path("sessions/<int:pk>/reflection/", not_yet, name="reflection_submit"),
-    path("makeups/", not_yet, name="makeup_list"),
+    path("sessions/<int:pk>/attendance/", attendance_edit, name="attendance_edit"),
+    path("sessions/<int:pk>/qr/", session_qr, name="session_qr"),
+    path("sessions/<int:pk>/qr.svg", session_qr_svg, name="session_qr_svg"),
+    path("sessions/<int:pk>/reflection/", reflection_submit_view, name="reflection_submit"),
+    path("checkin/<int:pk>/<str:token>/", checkin, name="checkin"),
+    path("makeups/", MakeupList.as_view(), name="makeup_list"),
+    path("attendance/<int:pk>/makeup/", makeup_record_view, name="makeup_record"),
+    path("reflections/", ReflectionList.as_view(), name="reflection_list"),
 ]
