@@ -7,6 +7,7 @@ var/, Celery tasks run eagerly when no REDIS_URL is set, mail goes to the consol
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -145,7 +146,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Advance notices go out hourly; the missing-record reminders once a morning.
+    "send-session-notices": {"task": "studygroups.tasks.send_session_notices", "schedule": crontab(minute=5)},
+    "remind-missing-records": {
+        "task": "studygroups.tasks.remind_missing_records",
+        "schedule": crontab(hour=8, minute=30),
+    },
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

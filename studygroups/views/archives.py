@@ -1,9 +1,70 @@
-from django.urls import path
+"""Study archives (学习档案) per member and per group and year, and the permission-checked download."""
 
-from studygroups.views._placeholder import not_yet
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+from django.utils import timezone
+
+from core.models import Role
+from studygroups.models import Attachment, Person, StudyGroup
+from studygroups.selectors.archives import group_archive as select_group_archive
+from studygroups.selectors.archives import member_archive as select_member_archive
+from studygroups.selectors.archives import parse_year, year_choices
+
+# Shown in the browser; everything else is offered as a download.
+INLINE_KINDS = (Attachment.Kind.IMAGE, Attachment.Kind.PDF)
+
+
+def archive_people(user):
+    """People whose archive ``user`` may open: their scope, and for a member only themself."""
+    people = Person.objects.visible_to(user)
+    if not user.is_superuser and user.role == Role.MEMBER:
+        people = people.filter(pk=user.person_id)
+    return people
+
+
+@login_required
+def member_archive(request, pk):
+    person = get_object_or_404(archive_people(request.user).select_related("unit"), pk=pk)
+    today = timezone.localdate()
+    year = parse_year(request.GET.get("year"), today=today)
+    archive = select_member_archive(user=request.user, person=person, year=year)
+    context = {"archive": archive, "year": year, "years": year_choices(year, today=today)}
+    return render(request, "studygroups/archive_member.html", context)
+
+
+@login_required
+def group_archive(request, pk):
+    group = get_object_or_404(StudyGroup.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    today = timezone.localdate()
+    year = parse_year(request.GET.get("year"), today=today)
+    archive = select_group_archive(user=request.user, group=group, year=year)
+    context = {"archive": archive, "year": year, "years": year_choices(year, today=today)}
+    return render(request, "studygroups/archive_group.html", context)
+
+
+@login_required
+def attachment_download(request, pk):
+    """Serve a stored file to whoever may see it; 404 for everyone else, whatever the reason."""
+    attachment = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=attachment.kind not in INLINE_KINDS,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
 
 urlpatterns = [
-    path("attachments/<int:pk>/", not_yet, name="attachment_download"),
-    path("archive/people/<int:pk>/", not_yet, name="member_archive"),
-    path("archive/groups/<int:pk>/", not_yet, name="group_archive"),
+    path("attachments/<int:pk>/", attachment_download, name="attachment_download"),
+    path("archive/people/<int:pk>/", member_archive, name="member_archive"),
+    path("archive/groups/<int:pk>/", group_archive, name="group_archive"),
 ]

@@ -1,8 +1,331 @@
-from django.urls import path
+"""Study sessions (集中学习), their speeches, the speaker rotation, and each account's notifications."""
 
-from studygroups.views._placeholder import not_yet
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView, FormView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from core.access import ScopedReadMixin, ensure_can_write
+from studygroups.filters_sessions import NotificationFilter, NotificationTable, SessionFilter, SessionTable
+from studygroups.forms.sessions import GroupPickForm, SessionForm, SessionRecordForm, SessionUpdateForm, SpeechForm
+from studygroups.models import Attachment, Notification, PlanTopic, Speech, StudyGroup, StudySession
+from studygroups.services.sessions import (
+    SessionConflict,
+    notifications_mark_read,
+    propose_speakers,
+    session_by_submission,
+    session_create,
+    session_update,
+    speech_create,
+    with_record_flags,
+)
+from studygroups.views.org import PAGE_SIZE, ListPage
+
+PROPOSED_SPEAKERS = 3
+
+
+def _can_edit_sessions(user) -> bool:
+    """Staff and secretaries edit the sessions they see (the scoping decides which)."""
+    return user.is_superuser or user.role in StudySession.scope.editors
+
+
+def _shown(field, value) -> str:
+    """A form value as a person reads it: local time, choice labels, names."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return "; ".join(field.label_from_instance(obj) for obj in value)
+    if isinstance(field, forms.ModelChoiceField):
+        return field.label_from_instance(value)
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    return str(value)
+
+
+class SessionList(ListPage):
+    model = StudySession
+    filterset_class = SessionFilter
+    table_class = SessionTable
+    template_name = "studygroups/session_list.html"
+    title = _("Study sessions")
+
+    def get_queryset(self):
+        sessions = (
+            super()
+            .get_queryset()
+            .select_related("study_group", "host")
+            # Long texts are not shown in the list; the flags say what matters about them.
+            .defer("record", "materials", "work_problems", "outcomes")
+            .annotate(speech_count=Count("speeches"))
+            .order_by("-starts_at", "-pk")
+        )
+        return with_record_flags(sessions)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["late_entry_days"] = settings.LATE_ENTRY_DAYS
+        context["new_session_url"] = ""
+        if user.role == "secretary" and user.study_group_id:
+            context["new_session_url"] = reverse("studygroups:session_create", args=[user.study_group_id])
+        elif _can_edit_sessions(user):
+            context["new_session_url"] = reverse("studygroups:session_create_pick")
+        return context
+
+
+class SessionDetail(ScopedReadMixin, DetailView):
+    model = StudySession
+    select_related = ("study_group", "study_group__unit", "host", "created_by", "record_entered_by")
+    template_name = "studygroups/session_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, session = self.request.user, self.object
+        context["speeches"] = (
+            Speech.objects.visible_to(user)
+            .filter(session=session)
+            .select_related("person", "created_by", "session")
+            .order_by("-is_lead", "pk")
+        )
+        context["topics"] = PlanTopic.objects.visible_to(user).filter(sessions=session).select_related("plan")
+        context["attachments"] = Attachment.objects.visible_to(user).filter(session=session).order_by("pk")
+        context["proposed"] = propose_speakers(user=user, session=session, count=PROPOSED_SPEAKERS)
+        context["can_edit"] = _can_edit_sessions(user)
+        context["can_reflect"] = user.role == "member"
+        return context
+
+
+class SessionCreatePick(LoginRequiredMixin, FormView):
+    """Staff choose the group of a new session; secretaries go straight to their own group."""
+
+    form_class = GroupPickForm
+    template_name = "studygroups/session_pick.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            ensure_can_write(request.user, StudySession)
+            if request.user.role == "secretary" and request.user.study_group_id:
+                return redirect("studygroups:session_create", request.user.study_group_id)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        groups = StudyGroup.objects.visible_to(self.request.user).filter(is_active=True).select_related("unit")
+        kwargs = super().get_form_kwargs() | {"groups": groups}
+        if self.request.method == "GET" and "group" in self.request.GET:
+            kwargs["data"] = self.request.GET
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_bound and form.is_valid():
+            return redirect("studygroups:session_create", form.cleaned_data["group"].pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def form_valid(self, form):
+        return redirect("studygroups:session_create", form.cleaned_data["group"].pk)
+
+
+class SessionFormPage(LoginRequiredMixin, FormView):
+    template_name = "studygroups/session_form.html"
+    title = ""
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"user": self.request.user, "study_group": self.study_group}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        context["study_group"] = self.study_group
+        context["session"] = getattr(self, "object", None)
+        return context
+
+
+class SessionCreate(SessionFormPage):
+    form_class = SessionForm
+    title = _("New study session")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            # Another unit's group: 404; a role that may not write sessions: 403.
+            self.study_group = get_object_or_404(StudyGroup.objects.visible_to(request.user), pk=kwargs["group_pk"])
+            ensure_can_write(request.user, StudySession)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        # The same form sent again (double click, resubmission after a slow answer): show what was stored.
+        try:
+            submission_id = forms.UUIDField(required=False).clean(request.POST.get("submission_id"))
+        except ValidationError:
+            submission_id = None
+        existing = session_by_submission(user=request.user, submission_id=submission_id)
+        if existing is not None:
+            messages.info(request, _("This session was already saved."))
+            return redirect(existing)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        session, created = session_create(
+            user=self.request.user,
+            study_group=self.study_group,
+            data=form.session_data(),
+            topics=form.cleaned_data.get("topics", ()),
+            submission_id=form.cleaned_data.get("submission_id"),
+        )
+        if created:
+            messages.success(self.request, _("Saved."))
+        else:
+            messages.info(self.request, _("This session was already saved."))
+        return redirect(session)
+
+
+class SessionUpdate(SessionFormPage):
+    """Edit a session; a save based on a stale version is refused and the conflict shown (HTTP 409)."""
+
+    form_class = SessionUpdateForm
+    title = _("Edit study session")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            visible = StudySession.objects.visible_to(request.user)
+            get_object_or_404(visible, pk=kwargs["pk"])
+            ensure_can_write(request.user, StudySession)
+            editable = StudySession.objects.editable_by(request.user).select_related("study_group", "host")
+            self.object = get_object_or_404(editable, pk=kwargs["pk"])
+            self.study_group = self.object.study_group
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"instance": self.object}
+
+    def form_valid(self, form):
+        topics = form.cleaned_data.get("topics") if "topics" in form.fields else None
+        try:
+            session_update(
+                user=self.request.user,
+                session_id=self.object.pk,
+                version=form.cleaned_data["version"],
+                data=form.session_data(),
+                topics=topics,
+            )
+        except SessionConflict as conflict:
+            return self.conflict(form, conflict.current)
+        messages.success(self.request, _("Saved."))
+        return redirect(self.object)
+
+    def conflict(self, form, current: StudySession):
+        """Nothing was saved: show the stored values beside the user's, and let them save again knowingly."""
+        rows = []
+        stored_topics = set(current.topics.values_list("pk", flat=True))
+        for name, field in form.fields.items():
+            if name == "version":
+                continue
+            yours = form.cleaned_data.get(name)
+            stored = getattr(current, name)
+            if name == "topics":
+                differs = {t.pk for t in yours or ()} != stored_topics
+                stored = PlanTopic.objects.filter(pk__in=stored_topics)
+            else:
+                differs = stored != yours
+            if differs:
+                rows.append(
+                    {"name": name, "label": field.label, "stored": _shown(field, stored), "yours": _shown(field, yours)}
+                )
+        data = form.data.copy()
+        data[form.add_prefix("version")] = current.version
+        fresh = self.get_form_class()(**(self.get_form_kwargs() | {"instance": current, "data": data}))
+        messages.error(
+            self.request,
+            _("Someone else saved this session while you were editing it. Your changes were NOT saved."),
+        )
+        context = self.get_context_data(form=fresh, conflict_rows=rows, current=current)
+        return render(self.request, self.template_name, context, status=409)
+
+
+class SessionRecord(SessionUpdate):
+    """The written record and the work problems it addressed, on a page of its own for after the session."""
+
+    form_class = SessionRecordForm
+    title = _("Written record")
+
+
+class SpeechCreate(LoginRequiredMixin, FormView):
+    form_class = SpeechForm
+    template_name = "studygroups/speech_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            visible = StudySession.objects.visible_to(request.user).select_related("study_group")
+            self.session = get_object_or_404(visible, pk=kwargs["pk"])
+            ensure_can_write(request.user, Speech)
+            self.proposed = propose_speakers(user=request.user, session=self.session, count=PROPOSED_SPEAKERS)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {
+            "user": self.request.user,
+            "session": self.session,
+            "proposed": self.proposed,
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"session": self.session, "proposed": self.proposed}
+
+    def form_valid(self, form):
+        speech_create(user=self.request.user, session=self.session, **form.cleaned_data)
+        messages.success(self.request, _("Saved."))
+        if "add_another" in self.request.POST:
+            return redirect("studygroups:speech_create", self.session.pk)
+        return redirect(self.session)
+
+
+class NotificationList(LoginRequiredMixin, SingleTableMixin, FilterView):
+    """The current account's notifications, newest first; POST marks them all read."""
+
+    model = Notification
+    filterset_class = NotificationFilter
+    table_class = NotificationTable
+    template_name = "studygroups/notification_list.html"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            Notification.objects.visible_to(self.request.user)
+            .select_related("session", "session__study_group")
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["unread_count"] = self.get_queryset().filter(read_at__isnull=True).count()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        count = notifications_mark_read(user=request.user)
+        if count:
+            messages.success(request, _("All notifications are marked read."))
+        return redirect("studygroups:notification_list")
+
 
 urlpatterns = [
-    path("sessions/", not_yet, name="session_list"),
-    path("sessions/<int:pk>/", not_yet, name="session_detail"),
+    path("sessions/", SessionList.as_view(), name="session_list"),
+    path("sessions/new/", SessionCreatePick.as_view(), name="session_create_pick"),
+    path("groups/<int:group_pk>/sessions/new/", SessionCreate.as_view(), name="session_create"),
+    path("sessions/<int:pk>/", SessionDetail.as_view(), name="session_detail"),
+    path("sessions/<int:pk>/edit/", SessionUpdate.as_view(), name="session_update"),
+    path("sessions/<int:pk>/record/", SessionRecord.as_view(), name="session_record"),
+    path("sessions/<int:pk>/speeches/new/", SpeechCreate.as_view(), name="speech_create"),
+    path("notifications/", NotificationList.as_view(), name="notification_list"),
 ]

@@ -1,0 +1,1 @@
+"""Read-side query functions: complex reads live here, writes in studygroups.services."""

@@ -1,0 +1,533 @@
+"""The study archives (学习档案): one member's or one group's year, read through the user's scope.
+
+Every queryset starts from ``visible_to(user)``. Counts are aggregated in SQL (per member of a group)
+or taken from rows the page shows anyway, so the number of queries does not grow with the number of
+sessions or members.
+
+Definitions used by both archives:
+- a session counts for a member when its local day falls inside one of their memberships of its group;
+- a session is *past* once it has started (``starts_at <= now``); only past sessions count as expected;
+- attended = present + late; attendance rate = attended / past sessions while a member, in per cent,
+  rounded half up to one decimal (None when nothing was expected yet);
+- a research topic belongs to a year when it was assigned by the year's end and was not already
+  finished (reported and applied) before the year began.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from studygroups.models import (
+    Attachment,
+    Attendance,
+    ExamScore,
+    Membership,
+    Person,
+    Plan,
+    PlanTopic,
+    ReadingProgress,
+    Reflection,
+    RequiredReading,
+    ResearchTopic,
+    SelfStudy,
+    Speech,
+    StudyGroup,
+    StudySession,
+    TheoryArticle,
+)
+
+ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
+YEARS_SHOWN = 10
+FIRST_YEAR = 2000
+
+
+# --- years and periods -------------------------------------------------------------------------
+
+
+def parse_year(value: str | None, *, today: datetime.date | None = None) -> int:
+    """The year asked for in ?year=, or the current year when missing or out of range."""
+    today = today or timezone.localdate()
+    try:
+        year = int(value or "")
+    except ValueError:
+        return today.year
+    return year if FIRST_YEAR <= year <= today.year + 1 else today.year
+
+
+def year_choices(year: int, *, today: datetime.date | None = None) -> list[int]:
+    """Years offered by the year selector, newest first, always including ``year``."""
+    today = today or timezone.localdate()
+    years = set(range(today.year - YEARS_SHOWN + 1, today.year + 2)) | {year}
+    return sorted(years, reverse=True)
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """[start, end) of a calendar year in local time, as aware datetimes (index-friendly filters)."""
+    return local_midnight(datetime.date(year, 1, 1)), local_midnight(datetime.date(year + 1, 1, 1))
+
+
+def attendance_rate(attended: int, expected: int) -> Decimal | None:
+    """attended / expected in per cent, rounded half up to one decimal; None when nothing was expected."""
+    if not expected:
+        return None
+    return (Decimal(attended) * 100 / Decimal(expected)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days of a membership inside one year, both ends included."""
+
+    start: datetime.date
+    end: datetime.date
+
+    def contains(self, day: datetime.date) -> bool:
+        return self.start <= day <= self.end
+
+    def datetime_range(self) -> tuple[datetime.datetime, datetime.datetime]:
+        return local_midnight(self.start), local_midnight(self.end + datetime.timedelta(days=1))
+
+
+def period_in_year(membership: Membership, year: int) -> Period | None:
+    start = max(membership.start_date, datetime.date(year, 1, 1))
+    end = min(membership.end_date or datetime.date(year, 12, 31), datetime.date(year, 12, 31))
+    return Period(start, end) if start <= end else None
+
+
+def _overlapping_year(memberships: QuerySet, year: int) -> QuerySet:
+    return memberships.filter(start_date__lte=datetime.date(year, 12, 31)).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=datetime.date(year, 1, 1))
+    )
+
+
+def _topics_of_year(year: int) -> Q:
+    jan1 = datetime.date(year, 1, 1)
+    return Q(assigned_on__lte=datetime.date(year, 12, 31)) & (
+        Q(reported_on__isnull=True) | Q(reported_on__gte=jan1) | Q(applied_on__gte=jan1)
+    )
+
+
+def _attachments(user) -> Prefetch:
+    return Prefetch("attachments", queryset=Attachment.objects.visible_to(user).order_by("created_at", "pk"))
+
+
+def _topic_done_by(topic: ResearchTopic, status_done: tuple[str, ...], day_field: str, year_end: datetime.date) -> bool:
+    day = getattr(topic, day_field)
+    return topic.status in status_done and (day is None or day <= year_end)
+
+
+def research_counts(topics: list[ResearchTopic], year: int) -> tuple[int, int]:
+    """(reported, applied) by the end of ``year``: status says so and the date, when set, is not later."""
+    end = datetime.date(year, 12, 31)
+    reported = (ResearchTopic.Status.REPORTED, ResearchTopic.Status.APPLIED)
+    applied = (ResearchTopic.Status.APPLIED,)
+    return (
+        sum(_topic_done_by(t, reported, "reported_on", end) for t in topics),
+        sum(_topic_done_by(t, applied, "applied_on", end) for t in topics),
+    )
+
+
+# --- one member's year ---------------------------------------------------------------------------
+
+
+@dataclass
+class SessionLine:
+    """A session of one of the member's groups while they were a member, with their attendance."""
+
+    session: StudySession
+    attendance: Attendance | None
+    is_past: bool
+
+    @property
+    def status(self) -> str | None:
+        return self.attendance.status if self.attendance else None
+
+
+@dataclass
+class ReadingLine:
+    reading: RequiredReading
+    progress: ReadingProgress | None
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.progress and self.progress.finished_on)
+
+
+@dataclass
+class MemberSummary:
+    sessions: int = 0  # sessions of their groups in the year while a member, scheduled ones included
+    sessions_past: int = 0  # of which already held: the denominator of the rate
+    present: int = 0
+    late: int = 0
+    leave: int = 0
+    absent: int = 0
+    not_recorded: int = 0
+    makeups_owed: int = 0
+    makeups_done: int = 0
+    speeches: int = 0
+    lead_speeches: int = 0
+    reflections: int = 0
+    self_study_count: int = 0
+    self_study_hours: Decimal = Decimal("0")
+    articles: int = 0
+    research_topics: int = 0
+    readings_finished: int = 0
+    readings_total: int = 0
+    exam_score: Decimal | None = None
+    late_entries: int = 0  # attendance, speeches and reflections entered after LATE_ENTRY_DAYS
+
+    @property
+    def attended(self) -> int:
+        return self.present + self.late
+
+    @property
+    def rate(self) -> Decimal | None:
+        return attendance_rate(self.attended, self.sessions_past)
+
+
+@dataclass
+class MemberArchive:
+    person: Person
+    year: int
+    memberships: list[Membership]
+    sessions: list[SessionLine]
+    speeches: list[Speech]
+    reflections: list[Reflection]
+    self_studies: list[SelfStudy]
+    readings: list[ReadingLine]
+    research_topics: list[ResearchTopic]
+    articles: list[TheoryArticle]
+    exam: ExamScore | None
+    summary: MemberSummary
+
+
+def member_archive(*, user, person: Person, year: int, now: datetime.datetime | None = None) -> MemberArchive:
+    """Everything ``person`` attended, said, wrote, self-studied and was examined on in ``year``."""
+    now = now or timezone.now()
+    start, end = year_bounds(year)
+    jan1, dec31 = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+    memberships = list(
+        _overlapping_year(Membership.objects.visible_to(user).filter(person=person), year)
+        .select_related("study_group__unit")
+        .order_by("start_date", "pk")
+    )
+    while_member = Q()
+    for membership in memberships:
+        period = period_in_year(membership, year)
+        if period:
+            lo, hi = period.datetime_range()
+            while_member |= Q(study_group_id=membership.study_group_id, starts_at__gte=lo, starts_at__lt=hi)
+    sessions: list[StudySession] = []
+    if while_member:
+        mine = Attendance.objects.visible_to(user).filter(person=person)
+        sessions = list(
+            StudySession.objects.visible_to(user)
+            .filter(while_member)
+            .select_related("study_group", "host")
+            .prefetch_related(Prefetch("attendances", queryset=mine, to_attr="mine"))
+            .order_by("starts_at", "pk")
+        )
+    lines = [SessionLine(s, s.mine[0] if s.mine else None, s.starts_at <= now) for s in sessions]
+
+    in_year = {"session__starts_at__gte": start, "session__starts_at__lt": end}
+    speeches = list(
+        Speech.objects.visible_to(user)
+        .filter(person=person, **in_year)
+        .select_related("session__study_group")
+        .order_by("session__starts_at", "pk")
+    )
+    reflections = list(
+        Reflection.objects.visible_to(user)
+        .filter(person=person, **in_year)
+        .select_related("session__study_group")
+        .prefetch_related(_attachments(user))
+        .order_by("session__starts_at", "pk")
+    )
+    self_studies = list(
+        SelfStudy.objects.visible_to(user).filter(person=person, date__gte=jan1, date__lte=dec31).order_by("date", "pk")
+    )
+    # The year's required reading of the counties (and region) above the member's groups.
+    unit_ids: set[int] = set()
+    for membership in memberships:
+        unit = membership.study_group.unit
+        unit_ids.update([unit.pk, *unit.ancestor_ids])
+    progress = ReadingProgress.objects.visible_to(user).filter(person=person)
+    readings = [
+        ReadingLine(r, r.mine[0] if r.mine else None)
+        for r in RequiredReading.objects.visible_to(user)
+        .filter(unit_id__in=unit_ids, year=year)
+        .prefetch_related(Prefetch("progress", queryset=progress, to_attr="mine"))
+        .order_by("order", "title", "pk")
+    ]
+    group_ids = {m.study_group_id for m in memberships}
+    research_topics = list(
+        ResearchTopic.objects.visible_to(user)
+        .filter(_topics_of_year(year), lead=person, study_group_id__in=group_ids)
+        .select_related("study_group")
+        .prefetch_related(_attachments(user))
+        .order_by("assigned_on", "pk")
+    )
+    articles = list(
+        TheoryArticle.objects.visible_to(user)
+        .filter(person=person, written_on__gte=jan1, written_on__lte=dec31)
+        .prefetch_related(_attachments(user))
+        .order_by("written_on", "pk")
+    )
+    exam = ExamScore.objects.visible_to(user).filter(person=person, year=year).first()
+
+    summary = MemberSummary(
+        sessions=len(lines),
+        speeches=len(speeches),
+        lead_speeches=sum(s.is_lead for s in speeches),
+        reflections=len(reflections),
+        self_study_count=len(self_studies),
+        self_study_hours=sum((s.hours for s in self_studies), Decimal("0")),
+        articles=len(articles),
+        research_topics=len(research_topics),
+        readings_finished=sum(r.finished for r in readings),
+        readings_total=len(readings),
+        exam_score=exam.score if exam else None,
+        late_entries=sum(s.is_late_entry for s in speeches) + sum(r.is_late_entry for r in reflections),
+    )
+    for line in lines:
+        if line.attendance and line.attendance.is_late_entry:
+            summary.late_entries += 1
+        if not line.is_past:
+            continue
+        summary.sessions_past += 1
+        if line.attendance is None:
+            summary.not_recorded += 1
+            continue
+        status = line.attendance.status
+        setattr(summary, status, getattr(summary, status) + 1)
+        summary.makeups_owed += line.attendance.owes_makeup
+        summary.makeups_done += line.attendance.makeup_done_on is not None
+    return MemberArchive(
+        person=person,
+        year=year,
+        memberships=memberships,
+        sessions=lines,
+        speeches=speeches,
+        reflections=reflections,
+        self_studies=self_studies,
+        readings=readings,
+        research_topics=research_topics,
+        articles=articles,
+        exam=exam,
+        summary=summary,
+    )
+
+
+# --- one group's year ----------------------------------------------------------------------------
+
+
+@dataclass
+class GroupSessionLine:
+    """A session with its attendance counts (annotated n_present, n_late, n_leave, n_absent)."""
+
+    session: StudySession
+    is_past: bool
+
+    @property
+    def record_missing(self) -> bool:
+        return self.is_past and not self.session.record.strip()
+
+
+@dataclass
+class MemberRow:
+    person: Person
+    membership: Membership  # the latest of the year, for the role shown
+    periods: list[Period] = field(default_factory=list)
+    sessions: int = 0
+    sessions_past: int = 0
+    attended: int = 0
+    leave: int = 0
+    absent: int = 0
+    makeups_owed: int = 0
+    speeches: int = 0
+    reflections: int = 0
+    self_study_hours: Decimal = Decimal("0")
+    articles: int = 0
+    exam_score: Decimal | None = None
+
+    @property
+    def rate(self) -> Decimal | None:
+        return attendance_rate(self.attended, self.sessions_past)
+
+    def was_member_on(self, day: datetime.date) -> bool:
+        return any(p.contains(day) for p in self.periods)
+
+
+@dataclass
+class GroupTotals:
+    sessions: int = 0  # in the year, scheduled ones included
+    sessions_past: int = 0  # held so far
+    records_missing: int = 0
+    records_late: int = 0
+    expected: int = 0  # member-sessions: past sessions summed over members while they were members
+    attended: int = 0
+    leave: int = 0
+    absent: int = 0
+    speeches: int = 0
+    reflections: int = 0
+    self_study_hours: Decimal = Decimal("0")
+    articles: int = 0
+    research_topics: int = 0
+    research_reported: int = 0
+    research_applied: int = 0
+
+    @property
+    def rate(self) -> Decimal | None:
+        return attendance_rate(self.attended, self.expected)
+
+
+@dataclass
+class GroupArchive:
+    group: StudyGroup
+    year: int
+    plans: list[Plan]
+    sessions: list[GroupSessionLine]
+    members: list[MemberRow]
+    research_topics: list[ResearchTopic]
+    totals: GroupTotals
+
+
+def _per_person(queryset: QuerySet, **aggregates) -> dict[int, dict]:
+    return {row.pop("person"): row for row in queryset.values("person").annotate(**aggregates).order_by()}
+
+
+def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime | None = None) -> GroupArchive:
+    """The group's year: plans, sessions with counts, a row per member, research topics and totals."""
+    now = now or timezone.now()
+    start, end = year_bounds(year)
+    jan1, dec31 = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    status = Attendance.Status
+
+    sessions_in_year = StudySession.objects.visible_to(user).filter(study_group=group, starts_at__gte=start)
+    sessions_in_year = sessions_in_year.filter(starts_at__lt=end)
+    covered = Prefetch("sessions", queryset=sessions_in_year.order_by("starts_at", "pk"), to_attr="covered")
+    topics = PlanTopic.objects.visible_to(user).prefetch_related(covered).order_by("order", "planned_month", "pk")
+    plans = list(
+        Plan.objects.visible_to(user)
+        .filter(study_group=group, year=year)
+        .prefetch_related(Prefetch("topics", queryset=topics))
+        .order_by("level", "quarter", "pk")
+    )
+
+    speeches = Speech.objects.visible_to(user).select_related("person").order_by("-is_lead", "pk")
+    sessions = list(
+        sessions_in_year.select_related("host")
+        .annotate(
+            n_present=Count("attendances", filter=Q(attendances__status=status.PRESENT)),
+            n_late=Count("attendances", filter=Q(attendances__status=status.LATE)),
+            n_leave=Count("attendances", filter=Q(attendances__status=status.LEAVE)),
+            n_absent=Count("attendances", filter=Q(attendances__status=status.ABSENT)),
+        )
+        .prefetch_related(Prefetch("speeches", queryset=speeches), _attachments(user))
+        .order_by("starts_at", "pk")
+    )
+    lines = [GroupSessionLine(s, s.starts_at <= now) for s in sessions]
+
+    rows: dict[int, MemberRow] = {}
+    memberships = (
+        _overlapping_year(Membership.objects.visible_to(user).filter(study_group=group), year)
+        .select_related("person")
+        .order_by("role_order", "person__name", "start_date", "pk")
+    )
+    for membership in memberships:
+        row = rows.setdefault(membership.person_id, MemberRow(person=membership.person, membership=membership))
+        if membership.start_date >= row.membership.start_date:
+            row.membership = membership
+        period = period_in_year(membership, year)
+        if period:
+            row.periods.append(period)
+    for line in lines:
+        day = line.session.day
+        for row in rows.values():
+            if row.was_member_on(day):
+                row.sessions += 1
+                row.sessions_past += line.is_past
+
+    # Attendance at past sessions while a member, counted per person in SQL.
+    membership_on_day = (
+        Membership.objects.filter(study_group=group, person=OuterRef("person"), start_date__lte=OuterRef("day"))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")))
+        .values("pk")
+    )
+    attendance = _per_person(
+        Attendance.objects.visible_to(user)
+        .filter(session__in=sessions_in_year.filter(starts_at__lte=now), person_id__in=list(rows))
+        .alias(day=TruncDate("session__starts_at"))
+        .filter(Exists(membership_on_day)),
+        attended=Count("pk", filter=Q(status__in=ATTENDED)),
+        leave=Count("pk", filter=Q(status=status.LEAVE)),
+        absent=Count("pk", filter=Q(status=status.ABSENT)),
+        makeups_owed=Count("pk", filter=Q(status=status.LEAVE, makeup_done_on__isnull=True)),
+    )
+    in_year = {"session__study_group": group, "session__starts_at__gte": start, "session__starts_at__lt": end}
+    speech_counts = _per_person(Speech.objects.visible_to(user).filter(**in_year), n=Count("pk"))
+    reflection_counts = _per_person(Reflection.objects.visible_to(user).filter(**in_year), n=Count("pk"))
+    members_in_year = {"person_id__in": list(rows)}
+    hours = _per_person(
+        SelfStudy.objects.visible_to(user).filter(date__gte=jan1, date__lte=dec31, **members_in_year),
+        hours=Sum("hours"),
+    )
+    articles = _per_person(
+        TheoryArticle.objects.visible_to(user).filter(written_on__gte=jan1, written_on__lte=dec31, **members_in_year),
+        n=Count("pk"),
+    )
+    exams = dict(ExamScore.objects.visible_to(user).filter(year=year, **members_in_year).values_list("person", "score"))
+    for person_id, row in rows.items():
+        for key, value in attendance.get(person_id, {}).items():
+            setattr(row, key, value)
+        row.speeches = speech_counts.get(person_id, {}).get("n", 0)
+        row.reflections = reflection_counts.get(person_id, {}).get("n", 0)
+        row.self_study_hours = hours.get(person_id, {}).get("hours") or Decimal("0")
+        row.articles = articles.get(person_id, {}).get("n", 0)
+        row.exam_score = exams.get(person_id)
+
+    research_topics = list(
+        ResearchTopic.objects.visible_to(user)
+        .filter(_topics_of_year(year), study_group=group)
+        .select_related("lead")
+        .prefetch_related(_attachments(user))
+        .order_by("assigned_on", "pk")
+    )
+    reported, applied = research_counts(research_topics, year)
+    members = list(rows.values())
+    totals = GroupTotals(
+        sessions=len(lines),
+        sessions_past=sum(line.is_past for line in lines),
+        records_missing=sum(line.record_missing for line in lines),
+        records_late=sum(line.session.record_is_late for line in lines),
+        expected=sum(r.sessions_past for r in members),
+        attended=sum(r.attended for r in members),
+        leave=sum(r.leave for r in members),
+        absent=sum(r.absent for r in members),
+        speeches=sum(c["n"] for c in speech_counts.values()),
+        reflections=sum(c["n"] for c in reflection_counts.values()),
+        self_study_hours=sum((r.self_study_hours for r in members), Decimal("0")),
+        articles=sum(r.articles for r in members),
+        research_topics=len(research_topics),
+        research_reported=reported,
+        research_applied=applied,
+    )
+    return GroupArchive(
+        group=group,
+        year=year,
+        plans=plans,
+        sessions=lines,
+        members=members,
+        research_topics=research_topics,
+        totals=totals,
+    )

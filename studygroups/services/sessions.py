@@ -1,0 +1,437 @@
+"""Study sessions: scheduling, the written record, speeches, speaker rotation, notices and reminders.
+
+Writes go through these functions; views parse, authorise, call and redirect. Celery tasks call the
+``*_send_*`` functions with ids, and every one of them is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core.models import Role, User
+from studygroups.models import Membership, Notification, Person, Plan, PlanTopic, Speech, StudyGroup, StudySession
+
+logger = logging.getLogger(__name__)
+
+# Fields a user edits on a session (the rest are kept by the system: version, notice and record stamps).
+SESSION_FIELDS = (
+    "title",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "place",
+    "host",
+    "materials",
+    "record",
+    "work_problems",
+    "outcomes",
+    "notice_days",
+)
+# Changing these after the notice went out sends the notice again.
+NOTICE_FIELDS = ("starts_at", "ends_at", "place", "title")
+
+
+class SessionConflict(Exception):
+    """Someone saved the session since the form was loaded: nothing was written."""
+
+    def __init__(self, current: StudySession):
+        super().__init__(f"Session {current.pk} is at version {current.version}")
+        self.current = current
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reads
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def with_record_flags(queryset: QuerySet[StudySession]) -> QuerySet[StudySession]:
+    """Annotate ``has_record`` and ``record_late`` (record entered more than LATE_ENTRY_DAYS after the
+    session's day, in local time) in SQL, so lists can show and filter them without a query per row."""
+    late_after = datetime.timedelta(days=settings.LATE_ENTRY_DAYS)
+    return queryset.alias(
+        _entered_day=TruncDate("record_entered_at"),
+        _start_day=TruncDate("starts_at"),
+    ).annotate(
+        has_record=ExpressionWrapper(~Q(record=""), output_field=BooleanField()),
+        record_late=Case(
+            When(
+                record_entered_at__isnull=False,
+                _entered_day__gt=ExpressionWrapper(F("_start_day") + late_after, output_field=DateTimeField()),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def active_member_ids(*, study_group: StudyGroup, day: datetime.date) -> QuerySet:
+    """Person ids of the group's members on ``day`` (a subquery)."""
+    return Membership.objects.filter(study_group=study_group).active_on(day).values("person")
+
+
+def speaker_choices(*, user: User, session: StudySession) -> QuerySet[Person]:
+    """People who may speak at (or host) a session: members of its group on the session's day."""
+    return (
+        Person.objects.visible_to(user)
+        .filter(pk__in=active_member_ids(study_group=session.study_group, day=session.day))
+        .order_by("name")
+    )
+
+
+def group_people(*, user: User, study_group: StudyGroup) -> QuerySet[Person]:
+    """Everyone who ever sat in the group; the form then checks membership on the session's day."""
+    return (
+        Person.objects.visible_to(user)
+        .filter(pk__in=Membership.objects.filter(study_group=study_group).values("person"))
+        .order_by("name")
+    )
+
+
+def topic_choices(*, user: User, study_group: StudyGroup, year: int) -> QuerySet[PlanTopic]:
+    """Topics of the plans a session of this group may cover: the group's annual and quarterly plans and
+    the county's annual plan of that year, as far as the user may see them."""
+    unit = study_group.unit
+    plans = (
+        Plan.objects.visible_to(user)
+        .filter(year=year)
+        .filter(
+            Q(study_group=study_group, level__in=Plan.GROUP_LEVELS)
+            | Q(level=Plan.Level.COUNTY, unit_id__in=[*unit.ancestor_ids, unit.pk])
+        )
+    )
+    return (
+        PlanTopic.objects.visible_to(user)
+        .filter(plan__in=plans.values("pk"))
+        .select_related("plan")
+        .order_by("plan__level", "plan__quarter", "order", "planned_month", "pk")
+    )
+
+
+def propose_speakers(*, user: User, session: StudySession, count: int = 3) -> list[Person]:
+    """Who should speak next (成员轮流制): members on the session's day who have not yet spoken at this
+    session, fewest speeches in the group first, then the longest since they last spoke (never first),
+    then by name. One query."""
+    in_group = Q(speeches__session__study_group_id=session.study_group_id)
+    return list(
+        speaker_choices(user=user, session=session)
+        .exclude(pk__in=Speech.objects.filter(session=session).values("person"))
+        .annotate(
+            speech_count=Count("speeches", filter=in_group),
+            last_spoke_at=Max("speeches__session__starts_at", filter=in_group),
+        )
+        .order_by("speech_count", F("last_spoke_at").asc(nulls_first=True), "name", "pk")[:count]
+    )
+
+
+def session_by_submission(*, user: User, submission_id: uuid.UUID | None) -> StudySession | None:
+    """The session already stored from this form (a double click or a resubmission), if any."""
+    if not submission_id:
+        return None
+    return StudySession.objects.visible_to(user).filter(submission_id=submission_id).first()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writes
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _stamp_record(session: StudySession, user: User | None) -> None:
+    """The first time the written record has content, remember when and by whom it was entered."""
+    if session.record_entered_at is None and session.record.strip():
+        session.record_entered_at = timezone.now()
+        session.record_entered_by = user
+
+
+def session_create(
+    *,
+    user: User,
+    study_group: StudyGroup,
+    data: dict[str, Any],
+    topics=(),
+    submission_id: uuid.UUID | None = None,
+) -> tuple[StudySession, bool]:
+    """Store a new session; a second call with the same ``submission_id`` returns the first session.
+
+    Returns (session, created)."""
+    existing = session_by_submission(user=user, submission_id=submission_id)
+    if existing is not None:
+        return existing, False
+    session = StudySession(study_group=study_group, created_by=user, submission_id=submission_id or uuid.uuid4())
+    for name in SESSION_FIELDS:
+        if name in data:
+            setattr(session, name, data[name])
+    _stamp_record(session, user)
+    session._history_user = user
+    try:
+        with transaction.atomic():
+            session.save()
+            session.topics.set(topics)
+    except IntegrityError:
+        # The same form arrived twice at once: the other request stored it first.
+        existing = session_by_submission(user=user, submission_id=submission_id)
+        if existing is None:
+            raise
+        return existing, False
+    return session, True
+
+
+@transaction.atomic
+def session_update(
+    *,
+    user: User,
+    session_id: int,
+    version: int,
+    data: dict[str, Any],
+    topics=None,
+) -> StudySession:
+    """Save the fields in ``data`` if nobody saved the session since ``version`` was read.
+
+    Raises SessionConflict (writing nothing) otherwise; the row is locked while compared and saved."""
+    session = StudySession.objects.editable_by(user).select_for_update(of=("self",)).get(pk=session_id)
+    if session.version != version:
+        raise SessionConflict(StudySession.objects.select_related("host").get(pk=session.pk))
+    notice_changed = any(name in data and getattr(session, name) != data[name] for name in NOTICE_FIELDS)
+    for name in SESSION_FIELDS:
+        if name in data:
+            setattr(session, name, data[name])
+    if notice_changed and session.notice_sent_at and session.is_future:
+        # Rescheduled after the notice went out: the next run of the notice task tells everyone again.
+        session.notice_sent_at = None
+    _stamp_record(session, user)
+    session.version += 1  # the row is locked: no one else can be between the comparison and this save
+    session._history_user = user
+    session.save()
+    if topics is not None:
+        session.topics.set(topics)
+    return session
+
+
+def speech_create(
+    *, user: User, session: StudySession, person: Person, topic: str, gist: str = "", is_lead: bool = False
+) -> Speech:
+    speech = Speech(session=session, person=person, topic=topic, gist=gist, is_lead=is_lead, created_by=user)
+    speech._history_user = user
+    speech.save()
+    return speech
+
+
+def notifications_mark_read(*, user: User) -> int:
+    """Mark all of the user's unread notifications read (each saved, so the audit trail has it)."""
+    now = timezone.now()
+    unread = list(Notification.objects.visible_to(user).filter(read_at__isnull=True))
+    for notification in unread:
+        notification.read_at = now
+        notification._history_user = user
+        notification.save(update_fields=["read_at", "updated_at"])
+    return len(unread)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Advance notices and record reminders (run by Celery beat through studygroups.tasks)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Message:
+    subject: str
+    body: str
+
+
+def sessions_due_notice(*, now: datetime.datetime | None = None) -> QuerySet[StudySession]:
+    """Sessions not yet started whose notice is due and not yet sent.
+
+    A notice is due from the start of the local calendar day ``notice_days`` days before the session's
+    day: with 3 days, a session on the 10th is announced from the 7th at 00:00."""
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    tomorrow_start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
+    one_day = Value(datetime.timedelta(days=1), output_field=DurationField())
+    horizon = ExpressionWrapper(
+        Value(tomorrow_start, output_field=DateTimeField()) + F("notice_days") * one_day,
+        output_field=DateTimeField(),
+    )
+    return (
+        StudySession.objects.filter(notice_sent_at__isnull=True, starts_at__gt=now)
+        .alias(_horizon=horizon)
+        .filter(starts_at__lt=F("_horizon"))
+        .order_by("starts_at", "pk")
+    )
+
+
+def sessions_due_record_reminder(*, now: datetime.datetime | None = None) -> QuerySet[StudySession]:
+    """Sessions that ended more than RECORD_REMINDER_DAYS days ago and still have no written record."""
+    now = now or timezone.now()
+    ended_before = now - datetime.timedelta(days=settings.RECORD_REMINDER_DAYS)
+    return (
+        StudySession.objects.filter(record_reminder_sent_at__isnull=True, ends_at__lt=ended_before)
+        # Blank, or only spaces and line breaks.
+        .filter(Q(record="") | Q(record__regex=r"^\s*$"))
+        .order_by("starts_at", "pk")
+    )
+
+
+def _secretary_accounts(study_group_id: int) -> QuerySet[User]:
+    return User.objects.filter(role=Role.SECRETARY, study_group_id=study_group_id, is_active=True)
+
+
+def notice_recipients(session: StudySession) -> list[User]:
+    """Accounts of the group's members on the session's day, and the group's secretary accounts."""
+    members = User.objects.filter(
+        is_active=True, person_id__in=active_member_ids(study_group=session.study_group, day=session.day)
+    )
+    secretaries = _secretary_accounts(session.study_group_id)
+    return list((members | secretaries).distinct().order_by("pk"))
+
+
+def _when(session: StudySession) -> str:
+    start = timezone.localtime(session.starts_at)
+    end = timezone.localtime(session.ends_at)
+    end_format = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
+    return f"{start:%Y-%m-%d %H:%M}–{end.strftime(end_format)}"
+
+
+def _notice_message(session: StudySession) -> _Message:
+    topics = "、".join(topic.title for topic in session.topics.all())
+    lines = [
+        _("Study group: %(group)s") % {"group": session.study_group.name},
+        _("Subject: %(title)s") % {"title": session.title},
+        _("Kind: %(kind)s") % {"kind": session.get_kind_display()},
+        _("Time: %(when)s") % {"when": _when(session)},
+        _("Place: %(place)s") % {"place": session.place},
+    ]
+    if session.host_id:
+        lines.append(_("Host: %(host)s") % {"host": session.host.name})
+    if topics:
+        lines.append(_("Topics: %(topics)s") % {"topics": topics})
+    if session.materials.strip():
+        lines.append(_("Please read beforehand: %(materials)s") % {"materials": session.materials.strip()})
+    subject = _("Study session notice: %(title)s on %(day)s") % {
+        "title": session.title,
+        "day": f"{session.day:%Y-%m-%d}",
+    }
+    return _Message(subject=subject, body="\n".join(lines))
+
+
+def _reminder_message(session: StudySession) -> _Message:
+    subject = _("The record of the session %(title)s of %(day)s is still missing") % {
+        "title": session.title,
+        "day": f"{session.day:%Y-%m-%d}",
+    }
+    body = _(
+        "The session %(title)s of %(group)s took place on %(when)s at %(place)s and has no written record yet. "
+        "Please enter the record now: records entered more than %(days)s days after a session are marked late."
+    ) % {
+        "title": session.title,
+        "group": session.study_group.name,
+        "when": _when(session),
+        "place": session.place,
+        "days": settings.LATE_ENTRY_DAYS,
+    }
+    return _Message(subject=subject, body=body)
+
+
+def _notify(*, users: list[User], session: StudySession, kind: str, message: _Message) -> int:
+    """One notification per (user, session, kind), re-opened if it already existed; mail to those with an
+    address. Returns the number of mails sent. A failing mail server is logged, the in-app notice stays."""
+    sent = 0
+    for user in users:
+        notification, created = Notification.objects.get_or_create(
+            user=user, session=session, kind=kind, defaults={"message": message.body}
+        )
+        if not created and (notification.message != message.body or notification.read_at):
+            notification.message = message.body
+            notification.read_at = None
+            notification.save(update_fields=["message", "read_at", "updated_at"])
+        if user.email:
+            try:
+                send_mail(message.subject, message.body, None, [user.email])
+                sent += 1
+            except Exception:  # the in-app notice still reaches the member
+                logger.exception("Mail to %s about session %s failed", user.email, session.pk)
+    return sent
+
+
+def session_send_notice(*, session_id: int, now: datetime.datetime | None = None) -> bool:
+    """Send the advance notice of one session if it is still due. Returns whether it was sent now."""
+    now = now or timezone.now()
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        # Locked, and skipped when another worker holds it: the same notice never goes out twice.
+        session = (
+            sessions_due_notice(now=now).filter(pk=session_id).select_for_update(skip_locked=True, of=("self",)).first()
+        )
+        if session is None:
+            return False
+        session = StudySession.objects.select_related("study_group", "host").get(pk=session.pk)
+        _notify(
+            users=notice_recipients(session),
+            session=session,
+            kind=Notification.Kind.NOTICE,
+            message=_notice_message(session),
+        )
+        session.notice_sent_at = now
+        session.save(update_fields=["notice_sent_at", "updated_at"])
+    return True
+
+
+def session_send_record_reminder(*, session_id: int, now: datetime.datetime | None = None) -> bool:
+    """Remind the group's secretaries of a missing record, once. Returns whether it was sent now."""
+    now = now or timezone.now()
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        session = (
+            sessions_due_record_reminder(now=now)
+            .filter(pk=session_id)
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if session is None:
+            return False
+        session = StudySession.objects.select_related("study_group").get(pk=session.pk)
+        _notify(
+            users=list(_secretary_accounts(session.study_group_id).order_by("pk")),
+            session=session,
+            kind=Notification.Kind.RECORD_REMINDER,
+            message=_reminder_message(session),
+        )
+        session.record_reminder_sent_at = now
+        session.save(update_fields=["record_reminder_sent_at", "updated_at"])
+    return True
+
+
+def send_due_notices(*, now: datetime.datetime | None = None) -> int:
+    """Send every advance notice that is due. Returns how many sessions were announced."""
+    now = now or timezone.now()
+    ids = list(sessions_due_notice(now=now).values_list("pk", flat=True))
+    return sum(session_send_notice(session_id=pk, now=now) for pk in ids)
+
+
+def send_due_record_reminders(*, now: datetime.datetime | None = None) -> int:
+    """Remind secretaries of every missing record that is due. Returns how many sessions were reminded."""
+    now = now or timezone.now()
+    ids = list(sessions_due_record_reminder(now=now).values_list("pk", flat=True))
+    return sum(session_send_record_reminder(session_id=pk, now=now) for pk in ids)
