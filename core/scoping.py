@@ -25,8 +25,11 @@ class Scope:
     person: str | None = None
     # Roles that may write rows inside their scope (superusers always may).
     editors: tuple[str, ...] = field(default=("staff", "secretary"))
-    # Rows of a unit (county plans, reading lists) are also visible to the groups below that unit.
+    # Rows of a unit (county plans, reading lists) are also visible to the groups below that unit
+    # (to read; writing them stays with the unit's own editors).
     shared_down: bool = False
+    # Personal records (exam scores, self-study): a member sees only their own, not their colleagues'.
+    private: bool = False
 
 
 def _prefix(lookup: str) -> str:
@@ -53,14 +56,14 @@ class ScopedQuerySet(models.QuerySet):
         p = _prefix(self._scope().unit)
         return self.filter(Q(**{f"{p}pk": node.pk}) | Q(**{f"{p}path__startswith": node.descendant_prefix}))
 
-    def _in_groups(self, group_ids) -> ScopedQuerySet:
+    def _in_groups(self, group_ids, *, shared: bool = True) -> ScopedQuerySet:
         scope = self._scope()
-        if not scope.group:
+        if not scope.group and not (shared and scope.shared_down):
             return self.none()
         condition = Q()
         for lookup in scope.group:
             condition |= Q(**{f"{lookup}__in": group_ids})
-        if scope.shared_down:
+        if shared and scope.shared_down:
             condition |= Q(**{f"{_prefix(scope.unit)}pk__in": _units_above_groups(group_ids)})
         # A subquery keeps rows unique when a lookup crosses a to-many relation.
         return self.filter(pk__in=self.model._default_manager.filter(condition).values("pk"))
@@ -85,6 +88,8 @@ class ScopedQuerySet(models.QuerySet):
         if user.role == Role.MEMBER and user.person_id:
             from studygroups.models import Membership
 
+            if self._scope().private:
+                return self._of_person(user.person_id)
             groups = Membership.objects.filter(person_id=user.person_id).values("study_group")
             return self._in_groups(groups) | self._of_person(user.person_id)
         return self.none()
@@ -101,6 +106,9 @@ class ScopedQuerySet(models.QuerySet):
         if user.role == Role.MEMBER:
             # Members write only their own records (reflections, self-study...), never their colleagues'.
             return self._of_person(user.person_id) if user.person_id else self.none()
+        if user.role == Role.SECRETARY:
+            # A secretary reads the county's shared plans but writes only their own group's rows.
+            return self._in_groups([user.study_group_id], shared=False) if user.study_group_id else self.none()
         return self.visible_to(user)
 
 

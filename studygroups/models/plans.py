@@ -126,7 +126,13 @@ class ReadingProgress(AuditedModel):
     finished_on = models.DateField(_("finished on"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
-    scope = Scope(unit="person__unit", group=("person__memberships__study_group",), person="person")
+    scope = Scope(
+        unit="person__unit",
+        group=("person__memberships__study_group",),
+        person="person",
+        editors=("staff", "secretary", "member"),
+        private=True,
+    )
 
     class Meta:
         verbose_name = _("reading progress")

@@ -24,7 +24,7 @@ class SelfStudy(AuditedModel):
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
     notes = models.TextField(_("notes"), blank=True)
 
-    scope = Scope(**PERSON_SCOPE, editors=("staff", "secretary", "member"))
+    scope = Scope(**PERSON_SCOPE, editors=("staff", "secretary", "member"), private=True)
 
     class Meta:
         verbose_name = _("self-study")
@@ -105,7 +105,7 @@ class ExamScore(AuditedModel):
     score = models.DecimalField(_("score"), max_digits=4, decimal_places=1)
     exam_date = models.DateField(_("exam date"), null=True, blank=True)
 
-    scope = Scope(**PERSON_SCOPE)
+    scope = Scope(**PERSON_SCOPE, private=True)
 
     class Meta:
         verbose_name = _("exam score")

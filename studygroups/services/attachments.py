@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import filetype
 from django import forms
 from django.conf import settings
@@ -30,6 +32,37 @@ ACCEPTED = {
 # content has shown the container.
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OLE_SUFFIXES = {".doc": "application/msword", ".xls": "application/vnd.ms-excel"}
+# Word and Excel files are zip packages: told apart by the main part they hold, wherever it lies in the zip.
+ZIP_MAGIC = b"PK\x03\x04"
+OOXML_PARTS = {
+    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# The stored file's suffix follows its content, never the name it was uploaded with.
+SUFFIXES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/msword": ".doc",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel": ".xls",
+}
+
+
+def _office_package_type(upload: UploadedFile) -> str | None:
+    try:
+        with zipfile.ZipFile(upload) as package:
+            names = set(package.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        upload.seek(0)
+    if "[Content_Types].xml" not in names:
+        return None
+    return next((mime for part, mime in OOXML_PARTS.items() if part in names), None)
 
 
 def inspect_upload(upload: UploadedFile) -> tuple[str, str]:
@@ -48,6 +81,8 @@ def inspect_upload(upload: UploadedFile) -> tuple[str, str]:
     if head.startswith(OLE_MAGIC):
         suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
         content_type = OLE_SUFFIXES.get(suffix)
+    elif head.startswith(ZIP_MAGIC):
+        content_type = _office_package_type(upload)
     else:
         guess = filetype.guess(head)
         content_type = guess.mime if guess else None
@@ -83,6 +118,16 @@ class AttachmentField(forms.FileField):
         return upload
 
 
+def _shorten(name: str, limit: int = 200) -> str:
+    """Cut a long file name in its stem, keeping the extension."""
+    if len(name) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        return name[:limit]
+    return f"{stem[: limit - len(suffix) - 1]}.{suffix}"
+
+
 @transaction.atomic
 def attachment_create(*, upload: UploadedFile, study_group, user, person=None, **owner) -> Attachment:
     """Store an upload for a group (and person), linked to its owner (session=, reflection=, ...)."""
@@ -90,13 +135,18 @@ def attachment_create(*, upload: UploadedFile, study_group, user, person=None, *
     attachment = Attachment(
         study_group=study_group,
         person=person,
-        original_name=upload.name[:200],
+        original_name=_shorten(upload.name),
         kind=kind,
         content_type=content_type,
         size=upload.size,
         created_by=user,
         **owner,
     )
-    attachment.file.save(upload.name, upload, save=False)
-    attachment.save()
+    attachment.file.save(f"upload{SUFFIXES[content_type]}", upload, save=False)
+    # A failed insert must not leave an orphan file behind.
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
     return attachment

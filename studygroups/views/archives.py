@@ -1,6 +1,7 @@
 """Study archives (学习档案) per member and per group and year, and the permission-checked download."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
@@ -37,6 +38,10 @@ def member_archive(request, pk):
 @login_required
 def group_archive(request, pk):
     group = get_object_or_404(StudyGroup.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    if not request.user.is_superuser and request.user.role == Role.MEMBER:
+        # The group's archive lists every member's scores and hours: not for colleagues to read.
+        raise PermissionDenied
+
     today = timezone.localdate()
     year = parse_year(request.GET.get("year"), today=today)
     archive = select_group_archive(user=request.user, group=group, year=year)

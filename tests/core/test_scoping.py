@@ -55,3 +55,30 @@ def test_bulk_create_audited_writes_history(world):
         Person.objects.bulk_create(people)
     bulk_create_audited(Person, people, user=world.users.staff)
     assert Person.history.filter(name__startswith="批量", history_user=world.users.staff).count() == 3
+
+
+def test_personal_records_are_private_among_members(world):
+    from studygroups.models import ExamScore
+
+    own = ExamScore.objects.create(person=world.home.member, year=2025, score=90)
+    colleague = ExamScore.objects.create(person=world.home.leader, year=2025, score=70)
+    assert list(ExamScore.objects.visible_to(world.users.member)) == [own]
+    assert set(ExamScore.objects.visible_to(world.users.secretary)) == {own, colleague}
+
+
+def test_county_plans_and_readings_are_read_below_but_written_by_staff_only(world):
+    from studygroups.models import Plan, RequiredReading
+
+    county_plan = Plan.objects.create(level="county", unit=world.home.county, year=2025, title="县计划")
+    group_plan = Plan.objects.create(
+        level="annual", unit=world.home.dept, study_group=world.home.dept_group, year=2025, title="组计划"
+    )
+    other_plan = Plan.objects.create(level="county", unit=world.other.county, year=2025, title="外县计划")
+    reading = RequiredReading.objects.create(unit=world.home.county, year=2025, title="必读")
+    secretary, member, staff = world.users.secretary, world.users.member, world.users.staff
+    assert set(Plan.objects.visible_to(secretary)) == {county_plan, group_plan}
+    assert list(Plan.objects.editable_by(secretary)) == [group_plan]
+    assert set(Plan.objects.editable_by(staff)) == {county_plan, group_plan}
+    assert other_plan not in Plan.objects.visible_to(member)
+    assert list(RequiredReading.objects.visible_to(member)) == [reading]
+    assert not RequiredReading.objects.editable_by(secretary).exists()

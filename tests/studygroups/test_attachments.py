@@ -136,11 +136,6 @@ def test_inspection_leaves_the_upload_rewound():
     assert file.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.attachments relies on filetype, which looks for word/ only among the first five zip "
-    "entries: a valid .docx whose document part comes later (docProps and customXml first) is refused",
-)
 def test_docx_with_its_document_part_late_in_the_zip_is_accepted():
     data = zip_bytes(
         [
