@@ -35,7 +35,10 @@ def test_secretary_on_a_phone_sees_the_roster(transactional_db, world, live_serv
     roster = page.locator(".list-group").inner_text()
     assert world.home.member.name in roster and world.home.left.name not in roster
     page.click(".navbar-toggler")
-    page.locator("#mainnav").get_by_text("中心组").first.wait_for(state="visible")
+    page.locator("#mainnav").get_by_text("学习活动").first.wait_for(state="visible")
+    # The dropdowns open on a tap.
+    page.locator("#mainnav").get_by_text("组织", exact=True).click()
+    page.locator("#mainnav .dropdown-menu").get_by_text("中心组").wait_for(state="visible")
     # Nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
