@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "core.middleware.OnceOnlySubmissionMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
