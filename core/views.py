@@ -46,6 +46,7 @@ def dashboard(request):
             "people": Person.objects.visible_to(user).count(),
             "memberships": Membership.objects.visible_to(user).active_on(today).count(),
         }
+        context["year_state"] = _year_state(user, today)
         # Groups missing a leader or a secretary today: what staff must fix first.
         context["incomplete_groups"] = (
             groups.select_related("unit")
@@ -69,6 +70,29 @@ def dashboard(request):
     if role == "auditor":
         context["recent_changes"] = _recent_changes(user)
     return render(request, f"core/dashboard_{role}.html", context)
+
+
+def _year_state(user, today: datetime.date) -> dict:
+    """This year's state of the visible groups: what is held, what is missing, what came late."""
+    from django.conf import settings
+    from django.db.models import Count
+
+    from studygroups.models import Attendance, StudySession
+    from studygroups.services.attendance import open_makeups
+    from studygroups.services.sessions import with_record_flags
+
+    now = timezone.now()
+    overdue = now - datetime.timedelta(days=settings.RECORD_REMINDER_DAYS)
+    sessions = with_record_flags(StudySession.objects.visible_to(user).filter(starts_at__year=today.year))
+    counts = sessions.aggregate(
+        held=Count("pk", filter=Q(starts_at__lte=now)),
+        scheduled=Count("pk", filter=Q(starts_at__gt=now)),
+        missing_record=Count("pk", filter=Q(ends_at__lte=overdue, has_record=False)),
+        late_record=Count("pk", filter=Q(record_late=True)),
+    )
+    counts["open_makeups"] = open_makeups(Attendance.objects.visible_to(user)).count()
+    counts["year"] = today.year
+    return counts
 
 
 def _active_role(day: datetime.date, role: str) -> Q:
