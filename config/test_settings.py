@@ -36,6 +36,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Tests that need a real worker start one; the rest run tasks in-process.
 CELERY_TASK_ALWAYS_EAGER = True
+# Each test starts with an empty cache of its own (Redis stays the broker; see tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 

@@ -43,6 +43,14 @@ def build_county(region, name: str):
     )
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def world(db):
     region = OrgUnitFactory(kind=OrgUnit.Kind.REGION, name="测试盟", party_body="")
