@@ -673,3 +673,18 @@ def test_notification_list_query_count_does_not_grow(client, world):
     for _ in range(12):
         _notify(world.users.member, _session(world))
     assert _queries(client, url) == small
+
+
+def test_list_flags_missing_records_only_for_sessions_already_held(client, world):
+    now = timezone.now()
+    held = StudySessionFactory(
+        study_group=world.home.dept_group, title="已举行", starts_at=now - datetime.timedelta(days=5)
+    )
+    coming = StudySessionFactory(
+        study_group=world.home.dept_group, title="将举行", starts_at=now + datetime.timedelta(days=5)
+    )
+    client.force_login(world.users.staff)
+    html = client.get(reverse("studygroups:session_list")).content.decode()
+    rows = {title: html[html.index(title) :].split("</tr>", 1)[0] for title in (held.title, coming.title)}
+    assert 'data-record="missing"' in rows["已举行"]
+    assert 'data-record="not-due"' in rows["将举行"] and 'data-record="missing"' not in rows["将举行"]
