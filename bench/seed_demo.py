@@ -2,10 +2,12 @@
 """Benchmark: time `manage.py seed_demo` on a fresh PostgreSQL database.
 
 Creates the database (dropping it first if it exists), migrates it, times seed_demo at the given scale
-(default: prefecture), prints the time and exits non-zero when seeding fails or takes longer than
---limit seconds (default 300, the issue's budget). The database is dropped afterwards unless --keep.
+(default: prefecture: 1,500 groups, three years of sessions, about 750,000 attendance rows), prints the
+time and exits non-zero when seeding fails or takes longer than --limit seconds (default 300, the
+issue's budget). With --flush it then times `seed_demo --flush` too (deleting it all, each deletion
+audited, and building again), against the same limit. The database is dropped afterwards unless --keep.
 
-    .venv/bin/python bench/seed_demo.py [--scale prefecture] [--seed 1] [--limit 300] [--keep]
+    .venv/bin/python bench/seed_demo.py [--scale prefecture] [--seed 1] [--limit 300] [--flush] [--keep]
         [--database-url postgres://postgres@127.0.0.1:5432/studycenter_bench]
 
 The URL also comes from BENCH_DATABASE_URL. Its database name must contain "bench": it is dropped.
@@ -62,6 +64,7 @@ def main() -> int:
     parser.add_argument("--scale", default="prefecture", choices=["demo", "county", "prefecture"])
     parser.add_argument("--seed", default="1")
     parser.add_argument("--limit", type=float, default=300.0, help="seconds allowed (default 300)")
+    parser.add_argument("--flush", action="store_true", help="then time seed_demo --flush (delete and rebuild)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
@@ -85,20 +88,27 @@ def main() -> int:
         if manage(env, "migrate", "--noinput", "-v0").returncode:
             print("bench: migrate failed", file=sys.stderr)
             return 2
-        print(f"bench: seed_demo --scale {args.scale} --seed {args.seed}", flush=True)
-        started = time.monotonic()
-        result = manage(env, "seed_demo", "--scale", args.scale, "--seed", args.seed)
-        elapsed = time.monotonic() - started
+        runs = [("seed_demo", [])] + ([("seed_demo --flush", ["--flush"])] if args.flush else [])
+        timings = []
+        for label, extra in runs:
+            print(f"bench: {label} --scale {args.scale} --seed {args.seed}", flush=True)
+            started = time.monotonic()
+            result = manage(env, "seed_demo", "--scale", args.scale, "--seed", args.seed, *extra)
+            elapsed = time.monotonic() - started
+            if result.returncode:
+                print(f"bench: {label} failed (exit {result.returncode}) after {elapsed:.1f} s", file=sys.stderr)
+                return 2
+            timings.append((label, elapsed))
     finally:
         if not args.keep:
             drop(url, name)
 
-    if result.returncode:
-        print(f"bench: seed_demo failed (exit {result.returncode}) after {elapsed:.1f} s", file=sys.stderr)
-        return 2
-    verdict = "OK" if elapsed <= args.limit else "TOO SLOW"
-    print(f"bench: seed_demo --scale {args.scale}: {elapsed:.1f} s (limit {args.limit:.0f} s) {verdict}")
-    return 0 if elapsed <= args.limit else 1
+    slow = False
+    for label, elapsed in timings:
+        verdict = "OK" if elapsed <= args.limit else "TOO SLOW"
+        slow = slow or elapsed > args.limit
+        print(f"bench: {label} --scale {args.scale}: {elapsed:.1f} s (limit {args.limit:.0f} s) {verdict}")
+    return 1 if slow else 0
 
 
 if __name__ == "__main__":

@@ -15,9 +15,10 @@ from studygroups import demo
 class Command(BaseCommand):
     help = (
         "Build a deterministic, realistic demo region (counties, departments, townships, branches, study "
-        "groups, people and three years of memberships) and the demo logins staff, inspector, secretary, "
-        "member and auditor, whose password is settings.DEMO_PASSWORD. Runs only on a database without "
-        "organizations unless --flush is given."
+        "groups, people and three years of memberships, plans, sessions with their records, attendance, "
+        "speeches and reflections, self-study, reading, research topics, articles and exam scores) and the "
+        "demo logins staff, inspector, secretary, member and auditor, whose password is settings.DEMO_PASSWORD. "
+        "Runs only on a database without organizations unless --flush is given."
     )
 
     def add_arguments(self, parser):
@@ -25,14 +26,16 @@ class Command(BaseCommand):
             "--scale",
             choices=list(demo.SCALES),
             default="demo",
-            help="demo: 1 county, 30 groups, 300 members; county: 150 groups, 1,800 members; "
-            "prefecture: 10 counties, 1,500 groups, 18,000 members (default: demo).",
+            help="demo: 1 county, 30 groups, 300 members, ~1,200 sessions; county: 150 groups, 1,800 members, "
+            "~6,000 sessions; prefecture: 10 counties, 1,500 groups, 18,000 members, ~60,000 sessions and "
+            "~750,000 attendance rows, a few minutes (default: demo).",
         )
         parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed builds the same data.")
         parser.add_argument(
             "--flush",
             action="store_true",
-            help="First delete all organizations, groups, people and memberships and the demo accounts.",
+            help="First delete all organizations, groups, people, memberships and study records, and the demo "
+            "accounts (each deletion recorded in the history).",
         )
         parser.add_argument(
             "--if-empty",
@@ -42,7 +45,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--today",
             type=datetime.date.fromisoformat,
-            help="Reference day (YYYY-MM-DD; default: today): the data covers its year and the two before.",
+            help="Reference day (YYYY-MM-DD; default: today): the data covers its year and the two before; "
+            "sessions from that day on are planned, without records.",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
 
@@ -59,7 +63,7 @@ class Command(BaseCommand):
                     return
                 raise CommandError(
                     f"The database already has data ({found}). seed_demo only fills an empty database; "
-                    "run it with --flush to delete the organizations, groups, people and demo accounts first."
+                    "run it with --flush to delete the organizations, groups, people, records and demo accounts first."
                 )
             # The bar goes to the real stream (OutputWrapper would add newlines); tqdm hides itself off a TTY.
             bar = tqdm(
