@@ -619,14 +619,18 @@ class ResearchDetail(ScopedReadMixin, DetailView):
 
 
 class AttachedSaveMixin:
-    """Create and update pages whose form carries an optional attachment, saved by a service."""
+    """Create and update pages whose form carries an optional attachment, saved by a service that takes
+    the unsaved object under ``object_arg``, the user and the upload."""
 
-    def save(self, form):
-        raise NotImplementedError
+    service = None
+    object_arg = ""
 
     def form_valid(self, form):
+        upload = form.cleaned_data.get("attachment")
         try:
-            self.object = self.save(form)
+            self.object = self.service(
+                **{self.object_arg: form.save(commit=False)}, user=self.request.user, upload=upload
+            )
         except ValidationError as error:
             form.add_error("attachment", error)
             return self.form_invalid(form)
@@ -638,10 +642,8 @@ class ResearchCreate(AttachedSaveMixin, FormPage, CreateView):
     model = ResearchTopic
     form_class = ResearchTopicForm
     title = _("New research topic")
-
-    def save(self, form):
-        upload = form.cleaned_data.get("attachment")
-        return research_topic_save(topic=form.save(commit=False), user=self.request.user, upload=upload)
+    service = staticmethod(research_topic_save)
+    object_arg = "topic"
 
     def get_success_url(self):
         return reverse("studygroups:research_detail", args=[self.object.pk])
@@ -651,7 +653,8 @@ class ResearchUpdate(AttachedSaveMixin, RecordUpdate):
     model = ResearchTopic
     form_class = ResearchTopicForm
     title = _("Edit research topic")
-    save = ResearchCreate.save
+    service = staticmethod(research_topic_save)
+    object_arg = "topic"
     get_success_url = ResearchCreate.get_success_url
 
 
@@ -714,10 +717,8 @@ class ArticleCreate(AttachedSaveMixin, FormPage, CreateView):
     model = TheoryArticle
     form_class = TheoryArticleForm
     title = _("New article or report")
-
-    def save(self, form):
-        upload = form.cleaned_data.get("attachment")
-        return article_save(article=form.save(commit=False), user=self.request.user, upload=upload)
+    service = staticmethod(article_save)
+    object_arg = "article"
 
     def get_success_url(self):
         return reverse("studygroups:article_detail", args=[self.object.pk])
@@ -727,7 +728,8 @@ class ArticleUpdate(AttachedSaveMixin, RecordUpdate):
     model = TheoryArticle
     form_class = TheoryArticleForm
     title = _("Edit article or report")
-    save = ArticleCreate.save
+    service = staticmethod(article_save)
+    object_arg = "article"
     get_success_url = ArticleCreate.get_success_url
 
 
