@@ -1,15 +1,22 @@
 import django_filters
 from django.db.models import Q
+from django.forms import NullBooleanSelect
 from django.utils.translation import gettext_lazy as _
 
 from studygroups.models import Membership, OrgUnit, Person, StudyGroup
 
 
 class SearchFilterSet(django_filters.FilterSet):
-    """A FilterSet with a free-text ``q`` over ``search_fields``."""
+    """A FilterSet with a free-text ``q`` over ``search_fields``; yes/no filters offer "All" first."""
 
     search_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            if isinstance(field.widget, NullBooleanSelect):
+                field.widget.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
     def search(self, queryset, name, value):
         condition = Q()
