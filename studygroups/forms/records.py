@@ -90,7 +90,9 @@ class PlanForm(ScopedModelForm):
         if self.user.is_superuser:
             self.fields["unit"] = forms.ModelChoiceField(
                 label=_("issuing county or region"),
-                queryset=OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.REGION, OrgUnit.Kind.COUNTY]),
+                queryset=OrgUnit.objects.visible_to(self.user).filter(
+                    kind__in=[OrgUnit.Kind.REGION, OrgUnit.Kind.COUNTY]
+                ),
                 required=False,
                 initial=self.instance.unit_id if self.instance.pk else None,
                 help_text=_("Only for a regional arrangement or a county plan."),
@@ -188,7 +190,9 @@ class RequiredReadingForm(ScopedModelForm):
         if self.user.is_superuser:
             self.fields["unit"] = forms.ModelChoiceField(
                 label=_("county or region"),
-                queryset=OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.REGION, OrgUnit.Kind.COUNTY]),
+                queryset=OrgUnit.objects.visible_to(self.user).filter(
+                    kind__in=[OrgUnit.Kind.REGION, OrgUnit.Kind.COUNTY]
+                ),
                 initial=self.instance.unit_id if self.instance.pk else None,
             )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,11 +20,6 @@ from studygroups.services.records import record_people
 READING_MARKERS = (Role.STAFF, Role.SECRETARY, Role.MEMBER)
 
 
-def plans_editable_by(user) -> QuerySet[Plan]:
-    """Plans this user may change (a secretary reads the county's plans but writes only their group's)."""
-    return Plan.objects.editable_by(user)
-
-
 def plan_unit(*, user, level: str, study_group: StudyGroup | None, unit=None):
     """The unit a plan belongs to: its group's unit for group levels, else the staff member's county."""
     if level in Plan.GROUP_LEVELS:
@@ -32,11 +27,6 @@ def plan_unit(*, user, level: str, study_group: StudyGroup | None, unit=None):
     if user.is_superuser:
         return unit
     return user.scope_unit if user.role == Role.STAFF else None
-
-
-def readings_visible_to(user) -> QuerySet[RequiredReading]:
-    """The required readings a user may see: the lists of the units above their groups, too."""
-    return RequiredReading.objects.visible_to(user)
 
 
 def can_mark_readings(user) -> bool:
@@ -50,7 +40,7 @@ def reading_progress_set(
     """Record (or clear, with ``finished_on=None``) that ``person`` finished ``reading``."""
     if not can_mark_readings(user):
         raise PermissionDenied
-    if not readings_visible_to(user).filter(pk=reading.pk).exists():
+    if not RequiredReading.objects.visible_to(user).filter(pk=reading.pk).exists():
         raise PermissionDenied
     if not record_people(user).filter(pk=person.pk).exists():
         raise PermissionDenied

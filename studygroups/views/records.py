@@ -55,9 +55,7 @@ from studygroups.services.plans import (
     COVERAGE_SORTS,
     can_mark_readings,
     group_coverage,
-    plans_editable_by,
     reading_progress_set,
-    readings_visible_to,
     sort_coverage,
 )
 from studygroups.services.records import active_in_year, article_save, record_people, research_topic_save
@@ -211,7 +209,7 @@ class PlanDetail(ScopedReadMixin, DetailView):
             .prefetch_related(Prefetch("sessions", queryset=sessions, to_attr="held_sessions"))
             .order_by("order", "planned_month", "pk")
         )
-        context["can_edit"] = plans_editable_by(user).filter(pk=self.object.pk).exists()
+        context["can_edit"] = Plan.objects.editable_by(user).filter(pk=self.object.pk).exists()
         return context
 
 
@@ -230,7 +228,7 @@ class PlanUpdate(RecordUpdate):
     title = _("Edit study plan")
 
     def editable(self):
-        return plans_editable_by(self.request.user)
+        return Plan.objects.editable_by(self.request.user)
 
     def get_success_url(self):
         return reverse("studygroups:plan_detail", args=[self.object.pk])
@@ -245,7 +243,7 @@ class PlanTopicCreate(FormPage, CreateView):
         if request.user.is_authenticated:
             # The plan must be visible (else 404); its topics writable by this user (else 403).
             self.plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=kwargs["plan_pk"])
-            if not plans_editable_by(request.user).filter(pk=self.plan.pk).exists():
+            if not Plan.objects.editable_by(request.user).filter(pk=self.plan.pk).exists():
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -265,7 +263,7 @@ class PlanTopicUpdate(RecordUpdate):
     title = _("Edit topic")
 
     def editable(self):
-        return PlanTopic.objects.filter(plan__in=plans_editable_by(self.request.user))
+        return PlanTopic.objects.editable_by(self.request.user)
 
     def get_success_url(self):
         return reverse("studygroups:plan_detail", args=[self.object.plan_id])
@@ -354,7 +352,7 @@ class ReadingList(YearDefaultMixin, RecordList):
 
     def get_queryset(self):
         user = self.request.user
-        readings = readings_visible_to(user).select_related("unit", "created_by")
+        readings = RequiredReading.objects.visible_to(user).select_related("unit", "created_by")
         if _is_member(user):
             mine = ReadingProgress.objects.filter(reading=OuterRef("pk"), person_id=user.person_id)
             readings = readings.annotate(my_finished_on=Subquery(mine.values("finished_on")[:1]))
@@ -402,7 +400,7 @@ class ReadingUpdate(RecordUpdate):
     title = _("Edit required reading")
 
     def visible(self):
-        return readings_visible_to(self.request.user)
+        return RequiredReading.objects.visible_to(self.request.user)
 
     def get_success_url(self):
         return f"{reverse('studygroups:reading_list')}?{urlencode({'year': self.object.year})}"
@@ -416,7 +414,7 @@ class ReadingMark(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.reading = get_object_or_404(readings_visible_to(request.user), pk=kwargs["pk"])
+            self.reading = get_object_or_404(RequiredReading.objects.visible_to(request.user), pk=kwargs["pk"])
             if not can_mark_readings(request.user):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -478,7 +476,7 @@ class ReadingProgressList(YearDefaultMixin, ListPage):
 
     def get_queryset(self):
         user, year = self.request.user, self.year
-        self.readings = readings_visible_to(user).filter(year=year)
+        self.readings = RequiredReading.objects.visible_to(user).filter(year=year)
         seated = Membership.objects.visible_to(user).filter(active_in_year(year)).values("person")
         finished = (
             ReadingProgress.objects.visible_to(user)

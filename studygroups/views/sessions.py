@@ -236,7 +236,7 @@ class SessionUpdate(SessionFormPage):
             stored = getattr(current, name)
             if name == "topics":
                 differs = {t.pk for t in yours or ()} != stored_topics
-                stored = PlanTopic.objects.filter(pk__in=stored_topics)
+                stored = current.topics.all()
             else:
                 differs = stored != yours
             if differs:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import Role
 from studygroups.models import OrgUnit, Plan, PlanTopic, ReadingProgress, RequiredReading, StudyGroup
-from studygroups.services.plans import group_coverage, readings_visible_to
+from studygroups.services.plans import group_coverage
 from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
 from tests.studygroups.factories_records import (
     PlanFactory,
@@ -410,7 +410,7 @@ def test_coverage_paginates_by_25(client, world):
 
 def test_everyone_in_the_county_sees_its_reading_list(world, plans):
     for role in ("staff", "inspector", "secretary", "member", "auditor"):
-        visible = set(readings_visible_to(getattr(world.users, role)))
+        visible = set(RequiredReading.objects.visible_to(getattr(world.users, role)))
         assert visible == {plans.reading}, role
 
 
