@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("history/<str:model_name>/<int:pk>/", core_views.record_history, name="record_history"),
+    path("attachments/<int:pk>/", core_views.attachment_download, name="attachment_download"),
+    path("notifications/", core_views.NotificationList.as_view(), name="notification_list"),
     path("", include("studygroups.urls")),
     path("admin/", admin.site.urls),
 ]

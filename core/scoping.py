@@ -8,11 +8,13 @@ another unit's URL then gives 404, since views fetch objects only from these que
 from __future__ import annotations
 
 import contextvars
+import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,16 @@ class Scope:
     shared_down: bool = False
     # Personal records (exam scores, self-study): a member sees only their own, not their colleagues'.
     private: bool = False
+    # Tenure: lookup to the date or time a row belongs to (a session's start). A member then sees the
+    # group's rows only from the time they sat in that group (their own personal rows always).
+    when: str | None = None
+    # Assigned: lookup to the accounts a row is assigned to (an inspector's visits); they always see it.
+    assigned: str | None = None
+    # Roles that see only the rows assigned to them, instead of everything in their unit.
+    assigned_only: tuple[str, ...] = ()
+    # Released: lookup to the time a row was published. Groups and members see it only from then;
+    # roles the policy lets see unreleased rows (staff, auditors, inspectors) see it at once.
+    released: str | None = None
 
 
 def _prefix(lookup: str) -> str:
@@ -38,13 +50,27 @@ def _prefix(lookup: str) -> str:
 
 def _units_above_groups(group_ids) -> list[int]:
     """Ids of the units of these groups and of all their ancestors (one query)."""
-    from studygroups.models import OrgUnit
+    from core.models import OrgUnit
 
     ids: set[int] = set()
     for pk, path in OrgUnit.objects.filter(study_group__in=group_ids).values_list("pk", "path"):
         ids.add(pk)
         ids.update(int(part) for part in path.strip("/").split("/") if part)
     return sorted(ids)
+
+
+def _field_at(model, lookup: str) -> models.Field:
+    *relations, name = lookup.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+def _day_bound(model, lookup: str, day: datetime.date):
+    """``day`` as the lower bound of a date or date-time field (local midnight for date-times)."""
+    if isinstance(_field_at(model, lookup), models.DateTimeField):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return day
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -56,6 +82,10 @@ class ScopedQuerySet(models.QuerySet):
         p = _prefix(self._scope().unit)
         return self.filter(Q(**{f"{p}pk": node.pk}) | Q(**{f"{p}path__startswith": node.descendant_prefix}))
 
+    def _distinct_where(self, condition: Q) -> ScopedQuerySet:
+        # A subquery keeps rows unique when a lookup crosses a to-many relation.
+        return self.filter(pk__in=self.model._default_manager.filter(condition).values("pk"))
+
     def _in_groups(self, group_ids, *, shared: bool = True) -> ScopedQuerySet:
         scope = self._scope()
         if not scope.group and not (shared and scope.shared_down):
@@ -65,8 +95,29 @@ class ScopedQuerySet(models.QuerySet):
             condition |= Q(**{f"{lookup}__in": group_ids})
         if shared and scope.shared_down:
             condition |= Q(**{f"{_prefix(scope.unit)}pk__in": _units_above_groups(group_ids)})
-        # A subquery keeps rows unique when a lookup crosses a to-many relation.
-        return self.filter(pk__in=self.model._default_manager.filter(condition).values("pk"))
+        return self._distinct_where(condition)
+
+    def _during_tenure(self, person_id) -> ScopedQuerySet:
+        """Rows of the person's groups, limited to the time they sat in each (Scope.when)."""
+        from core.models import Membership
+
+        scope = self._scope()
+        seats = list(
+            Membership.objects.filter(person_id=person_id).values_list("study_group_id", "start_date", "end_date")
+        )
+        if not scope.when:
+            return self._in_groups({group for group, _, _ in seats})
+        if not scope.group:
+            return self.none()
+        condition = Q(pk__in=[])
+        for group, start, end in seats:
+            seat = Q(**{f"{scope.when}__gte": _day_bound(self.model, scope.when, start)})
+            if end is not None:
+                after = end + datetime.timedelta(days=1)
+                seat &= Q(**{f"{scope.when}__lt": _day_bound(self.model, scope.when, after)})
+            for lookup in scope.group:
+                condition |= Q(**{lookup: group}) & seat
+        return self._distinct_where(condition)
 
     def _of_person(self, person_id) -> ScopedQuerySet:
         scope = self._scope()
@@ -74,41 +125,51 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.filter(**{scope.person: person_id})
 
+    def _released(self) -> ScopedQuerySet:
+        lookup = self._scope().released
+        return self.filter(**{f"{lookup}__isnull": False, f"{lookup}__lte": timezone.now()})
+
     def visible_to(self, user) -> ScopedQuerySet:
-        from core.models import Role
+        from core import policy
 
-        if not (user and user.is_authenticated and user.is_active):
+        kind = policy.scope_kind(user)
+        if kind is None:
             return self.none()
-        if user.is_superuser:
+        if kind == "all":
             return self
-        if user.role in (Role.STAFF, Role.INSPECTOR, Role.AUDITOR) and user.scope_unit_id:
-            return self.under(user.scope_unit)
-        if user.role == Role.SECRETARY and user.study_group_id:
-            return self._in_groups([user.study_group_id])
-        if user.role == Role.MEMBER and user.person_id:
-            from studygroups.models import Membership
-
-            if self._scope().private:
-                return self._of_person(user.person_id)
-            groups = Membership.objects.filter(person_id=user.person_id).values("study_group")
-            return self._in_groups(groups) | self._of_person(user.person_id)
-        return self.none()
+        scope = self._scope()
+        if scope.assigned and user.role in scope.assigned_only:
+            return self.filter(**{scope.assigned: user.pk})
+        if kind == "unit":
+            rows = self.under(user.scope_unit)
+        elif kind == "group":
+            rows = self._in_groups([user.study_group_id])
+        elif scope.private:
+            rows = self._of_person(user.person_id)
+        else:
+            rows = self._during_tenure(user.person_id) | self._of_person(user.person_id)
+        if scope.released and not policy.can(user, policy.Action.SEE_UNRELEASED):
+            rows = rows._released()
+        if scope.assigned:
+            rows = rows | self.filter(**{scope.assigned: user.pk})
+        return rows
 
     def editable_by(self, user) -> ScopedQuerySet:
-        from core.models import Role
+        from core import policy
 
-        if not (user and user.is_authenticated and user.is_active):
+        kind = policy.scope_kind(user)
+        if kind is None:
             return self.none()
-        if user.is_superuser:
+        if kind == "all":
             return self
-        if user.role not in self._scope().editors:
+        if not policy.can(user, policy.Action.CHANGE, self.model):
             return self.none()
-        if user.role == Role.MEMBER:
+        if kind == "person":
             # Members write only their own records (reflections, self-study...), never their colleagues'.
-            return self._of_person(user.person_id) if user.person_id else self.none()
-        if user.role == Role.SECRETARY:
+            return self._of_person(user.person_id)
+        if kind == "group":
             # A secretary reads the county's shared plans but writes only their own group's rows.
-            return self._in_groups([user.study_group_id], shared=False) if user.study_group_id else self.none()
+            return self._in_groups([user.study_group_id], shared=False)
         return self.visible_to(user)
 
 

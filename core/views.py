@@ -1,52 +1,49 @@
 import datetime
 
-from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
 
-from core.models import Role
-from studygroups.models import Membership, OrgUnit, Person, StudyGroup
+from core.filters import NotificationFilter
+from core.models import Attachment, Membership, Notification, OrgUnit, Person, Role, StudyGroup
+from core.notifications import notifications_mark_read
+from core.registry import dashboard_panels, history_models
+from core.tables import NotificationTable
 
-# Models whose history a user may open, by the name used in URLs.
-HISTORY_MODELS = {
-    "orgunit": "studygroups.OrgUnit",
-    "studygroup": "studygroups.StudyGroup",
-    "person": "studygroups.Person",
-    "membership": "studygroups.Membership",
-    "session": "studygroups.StudySession",
-    "attendance": "studygroups.Attendance",
-    "reflection": "studygroups.Reflection",
-    "selfstudy": "studygroups.SelfStudy",
-    "research": "studygroups.ResearchTopic",
-    "article": "studygroups.TheoryArticle",
-    "exam": "studygroups.ExamScore",
-    "plan": "studygroups.Plan",
-}
 HISTORY_ROLES = (Role.STAFF, Role.AUDITOR)
+# Photos and PDFs open in the browser; Office files download.
+INLINE_KINDS = (Attachment.Kind.IMAGE, Attachment.Kind.PDF)
+
+
+def dashboard_kind(user) -> str:
+    return "superuser" if user.is_superuser else (user.role or "none")
 
 
 @login_required
 def dashboard(request):
     user = request.user
     today = timezone.localdate()
+    kind = dashboard_kind(user)
     groups = StudyGroup.objects.visible_to(user)
     context = {"today": today}
-    role = "superuser" if user.is_superuser else (user.role or "none")
-    if role in ("superuser", "staff", "inspector", "auditor"):
+    if kind in ("superuser", "staff", "inspector", "auditor"):
         context["counts"] = {
             "units": OrgUnit.objects.visible_to(user).filter(kind__in=OrgUnit.UNIT_KINDS).count(),
             "groups": groups.count(),
             "people": Person.objects.visible_to(user).count(),
             "memberships": Membership.objects.visible_to(user).active_on(today).count(),
         }
-        context["year_state"] = _year_state(user, today)
         # Groups missing a leader or a secretary today: what staff must fix first.
         context["incomplete_groups"] = (
             groups.select_related("unit")
@@ -56,10 +53,10 @@ def dashboard(request):
             )
             .filter(Q(leaders=0) | Q(secretaries=0))[:20]
         )
-    if role == "secretary":
+    if kind == "secretary":
         context["group"] = user.study_group
         context["roster"] = user.study_group.memberships_on(today)
-    if role == "member":
+    if kind == "member":
         context["person"] = user.person
         context["memberships"] = (
             Membership.objects.visible_to(user)
@@ -67,32 +64,13 @@ def dashboard(request):
             .select_related("study_group")
             .order_by("-start_date")
         )
-    if role == "auditor":
+    if kind == "auditor":
         context["recent_changes"] = _recent_changes(user)
-    return render(request, f"core/dashboard_{role}.html", context)
-
-
-def _year_state(user, today: datetime.date) -> dict:
-    """This year's state of the visible groups: what is held, what is missing, what came late."""
-    from django.conf import settings
-    from django.db.models import Count
-
-    from studygroups.models import Attendance, StudySession
-    from studygroups.services.attendance import open_makeups
-    from studygroups.services.sessions import with_record_flags
-
-    now = timezone.now()
-    overdue = now - datetime.timedelta(days=settings.RECORD_REMINDER_DAYS)
-    sessions = with_record_flags(StudySession.objects.visible_to(user).filter(starts_at__year=today.year))
-    counts = sessions.aggregate(
-        held=Count("pk", filter=Q(starts_at__lte=now)),
-        scheduled=Count("pk", filter=Q(starts_at__gt=now)),
-        missing_record=Count("pk", filter=Q(ends_at__lte=overdue, has_record=False)),
-        late_record=Count("pk", filter=Q(record_late=True)),
-    )
-    counts["open_makeups"] = open_makeups(Attendance.objects.visible_to(user)).count()
-    counts["year"] = today.year
-    return counts
+    # What the feature apps add (their AppConfig.ready() registers these panels).
+    shown = [panel for panel in dashboard_panels if kind in panel.dashboards]
+    context["panel_data"] = {panel.name: panel.context(user, today) for panel in shown}
+    context["panels"] = [(panel.template, context["panel_data"][panel.name]) for panel in shown]
+    return render(request, f"core/dashboard_{kind}.html", context)
 
 
 def _active_role(day: datetime.date, role: str) -> Q:
@@ -109,12 +87,11 @@ def _recent_changes(user, limit: int = 15):
 @login_required
 def record_history(request, model_name: str, pk: int):
     """The change history of one record: who changed what and when. For staff and auditors."""
-    label = HISTORY_MODELS.get(model_name)
-    if label is None:
+    model = history_models.get(model_name)
+    if model is None:
         raise Http404
     if not (request.user.is_superuser or request.user.role in HISTORY_ROLES):
         raise PermissionDenied
-    model = apps.get_model(label)
     obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
     records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
     rows = []
@@ -129,6 +106,48 @@ def record_history(request, model_name: str, pk: int):
             }
         )
     return render(request, "core/history.html", {"object": obj, "rows": rows, "model": model})
+
+
+@login_required
+def attachment_download(request, pk):
+    """Serve a stored file to whoever may see its owner; 404 for everyone else, whatever the reason."""
+    attachment = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=attachment.kind not in INLINE_KINDS,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class NotificationList(LoginRequiredMixin, SingleTableMixin, FilterView):
+    """The current account's notifications, newest first; POST marks them all read."""
+
+    model = Notification
+    filterset_class = NotificationFilter
+    table_class = NotificationTable
+    template_name = "core/notification_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return Notification.objects.visible_to(self.request.user).order_by("-created_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["unread_count"] = self.get_queryset().unread().count()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if notifications_mark_read(user=request.user):
+            messages.success(request, _("All notifications are marked read."))
+        return redirect("notification_list")
 
 
 @never_cache

@@ -5,3 +5,73 @@ from django.utils.translation import gettext_lazy as _
 class StudygroupsConfig(AppConfig):
     name = "studygroups"
     verbose_name = _("Study groups")
+
+    def ready(self):
+        from core import registry
+        from core.policy import Action
+        from core.registry import DashboardPanel, NavEntry
+        from studygroups.selectors.dashboard import year_state
+        from studygroups.services.sessions import NOTICE, RECORD_REMINDER
+
+        for name in ("session", "attendance", "reflection", "selfstudy", "research", "article", "exam", "plan"):
+            label = {
+                "session": "StudySession",
+                "research": "ResearchTopic",
+                "article": "TheoryArticle",
+                "exam": "ExamScore",
+                "selfstudy": "SelfStudy",
+            }.get(name, name.capitalize())
+            registry.history_models.register(f"studygroups.{label}", name)
+        for label in ("StudySession", "Reflection", "ResearchTopic", "TheoryArticle"):
+            registry.attachment_owners.register(f"studygroups.{label}")
+        registry.notification_kinds[NOTICE] = _("Advance notice")
+        registry.notification_kinds[RECORD_REMINDER] = _("Record reminder")
+
+        supervisors = ("superuser", "staff", "inspector", "auditor")
+        panels = [
+            DashboardPanel("year_state", "studygroups/includes/dashboard_year_state.html", year_state, supervisors, 10),
+            DashboardPanel("links_staff", "studygroups/includes/dashboard_links_staff.html", _no_data, ("staff",), 90),
+            DashboardPanel(
+                "links_inspector", "studygroups/includes/dashboard_links_inspector.html", _no_data, ("inspector",), 90
+            ),
+            DashboardPanel(
+                "links_secretary",
+                "studygroups/includes/dashboard_links_secretary.html",
+                lambda user, today: {"group": user.study_group},
+                ("secretary",),
+                90,
+            ),
+            DashboardPanel(
+                "links_member",
+                "studygroups/includes/dashboard_links_member.html",
+                lambda user, today: {"person": user.person},
+                ("member",),
+                90,
+            ),
+        ]
+        for panel in panels:
+            registry.dashboard_panels.register(panel)
+
+        records, org = _("Study records"), _("Organization")
+        entries = [
+            NavEntry(_("Study sessions"), "studygroups:session_list", order=10),
+            NavEntry(_("Study plans"), "studygroups:plan_list", records, order=20),
+            NavEntry(_("Plan coverage"), "studygroups:plan_coverage", records, (Action.BROWSE, None), 21),
+            NavEntry(_("Required reading"), "studygroups:reading_list", records, order=22),
+            NavEntry(_("Reflections"), "studygroups:reflection_list", records, order=23),
+            NavEntry(_("Make-up study owed"), "studygroups:makeup_list", records, order=24),
+            NavEntry(_("Self-study"), "studygroups:selfstudy_list", records, order=25),
+            NavEntry(_("Research topics"), "studygroups:research_list", records, order=26),
+            NavEntry(_("Theory articles and research reports"), "studygroups:article_list", records, order=27),
+            NavEntry(_("Theory exam scores"), "studygroups:exam_list", records, order=28),
+            NavEntry(_("Study groups"), "studygroups:studygroup_list", org, order=40),
+            NavEntry(_("Organizations"), "studygroups:orgunit_list", org, (Action.BROWSE, None), 41),
+            NavEntry(_("People"), "studygroups:person_list", org, (Action.BROWSE, None), 42),
+            NavEntry(_("Import"), "studygroups:import_upload", org, (Action.IMPORT, None), 43),
+        ]
+        for entry in entries:
+            registry.nav_entries.register(entry)
+
+
+def _no_data(user, today) -> dict:
+    return {}

@@ -44,15 +44,11 @@ from django.db.models import F, Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from core.models import Role, User
+from core.models import Membership, Notification, OrgUnit, Person, Role, StudyGroup, User
 from core.scoping import bulk_create_audited
 from studygroups.models import (
     Attendance,
     ExamScore,
-    Membership,
-    Notification,
-    OrgUnit,
-    Person,
     Plan,
     PlanTopic,
     ReadingProgress,
@@ -61,7 +57,6 @@ from studygroups.models import (
     ResearchTopic,
     SelfStudy,
     Speech,
-    StudyGroup,
     StudySession,
     TheoryArticle,
 )

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.forms import NullBooleanSelect
 from django.utils.translation import gettext_lazy as _
 
-from studygroups.models import Membership, OrgUnit, Person, StudyGroup
+from core.models import Membership, OrgUnit, Person, StudyGroup
 
 
 class SearchFilterSet(django_filters.FilterSet):

@@ -5,8 +5,9 @@ import django_tables2 as tables
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StudyGroup
 from studygroups.filters import SearchFilterSet
-from studygroups.models import Notification, StudyGroup, StudySession
+from studygroups.models import StudySession
 
 
 def _visible_groups(request):
@@ -64,30 +65,3 @@ class SessionTable(tables.Table):
         fields = ["starts_at", "title", "study_group", "kind", "place", "host", "speech_count", "record"]
         order_by = ["-starts_at"]
         attrs = {"class": "table table-sm table-striped", "id": "sessions"}
-
-
-class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(label=_("Unread"), field_name="read_at", lookup_expr="isnull")
-
-    class Meta:
-        model = Notification
-        fields = ["unread", "kind"]
-
-
-class NotificationTable(tables.Table):
-    created_at = tables.DateTimeColumn(verbose_name=_("Sent at"), format="Y-m-d H:i")
-    kind = tables.Column(verbose_name=_("Kind"))
-    session = tables.Column(verbose_name=_("Session"), linkify=True, order_by=("session__starts_at",))
-    group = tables.Column(verbose_name=_("Study group"), accessor="session__study_group__name", orderable=False)
-    message = tables.TemplateColumn(
-        template_name="studygroups/includes/session_notification_message.html",
-        verbose_name=_("Message"),
-        orderable=False,
-    )
-
-    class Meta:
-        model = Notification
-        fields = ["created_at", "kind", "session", "group", "message"]
-        order_by = ["-created_at"]
-        attrs = {"class": "table table-sm", "id": "notifications"}
-        row_attrs = {"data-unread": lambda record: "1" if record.read_at is None else "0"}

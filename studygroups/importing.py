@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from studygroups.models import Membership, OrgUnit, Person, StudyGroup
+from core.models import Membership, OrgUnit, Person, StudyGroup
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_FILENAME = "导入模板.xlsx"

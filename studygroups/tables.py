@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from studygroups.models import OrgUnit, Person, StudyGroup
+from core.models import OrgUnit, Person, StudyGroup
 
 
 class OrgUnitTable(tables.Table):

@@ -9,8 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.models import Role
-from studygroups.models import Membership, OrgUnit
+from core.models import Membership, OrgUnit, Role
 from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
 
 

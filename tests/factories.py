@@ -4,8 +4,7 @@ import datetime
 
 import factory
 
-from core.models import Role, User
-from studygroups.models import Membership, OrgUnit, Person, StudyGroup
+from core.models import Membership, OrgUnit, Person, Role, StudyGroup, User
 
 
 class OrgUnitFactory(factory.django.DjangoModelFactory):

@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.attachments import AttachmentField
 from studygroups.models import Attendance, Reflection
-from studygroups.services.attachments import AttachmentField
 from studygroups.services.attendance import ATTENDED
 
 NOT_YET = ("", _("Not known yet"))

@@ -3,7 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from studygroups.models import Membership, OrgUnit, Person, StudyGroup
+from core.models import Membership, OrgUnit, Person, StudyGroup
 
 
 class ScopedModelForm(forms.ModelForm):

@@ -12,22 +12,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Role
+from core.attachments import AttachmentField
+from core.models import OrgUnit, Person, Role, StudyGroup
 from studygroups.filters import SearchFilterSet
 from studygroups.forms.org import ScopedModelForm
-from studygroups.models import (
-    ExamScore,
-    OrgUnit,
-    Person,
-    Plan,
-    PlanTopic,
-    RequiredReading,
-    ResearchTopic,
-    SelfStudy,
-    StudyGroup,
-    TheoryArticle,
-)
-from studygroups.services.attachments import AttachmentField
+from studygroups.models import ExamScore, Plan, PlanTopic, RequiredReading, ResearchTopic, SelfStudy, TheoryArticle
 from studygroups.services.plans import plan_unit
 from studygroups.services.records import group_members, record_groups, record_people, research_topic_problems
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Membership
 from studygroups.forms.org import ScopedModelForm
-from studygroups.models import Membership, Speech, StudySession
+from studygroups.models import Speech, StudySession
 from studygroups.services.sessions import group_people, speaker_choices, topic_choices
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

@@ -1,16 +1,10 @@
-from studygroups.models.org import Membership, OrgUnit, Person, StudyGroup
 from studygroups.models.plans import Plan, PlanTopic, ReadingProgress, RequiredReading
-from studygroups.models.records import Attachment, ExamScore, ResearchTopic, SelfStudy, TheoryArticle
-from studygroups.models.sessions import Attendance, Notification, Reflection, Speech, StudySession, entered_late
+from studygroups.models.records import ExamScore, ResearchTopic, SelfStudy, TheoryArticle
+from studygroups.models.sessions import Attendance, Reflection, Speech, StudySession, entered_late
 
 __all__ = [
-    "Attachment",
     "Attendance",
     "ExamScore",
-    "Membership",
-    "Notification",
-    "OrgUnit",
-    "Person",
     "Plan",
     "PlanTopic",
     "ReadingProgress",
@@ -20,7 +14,6 @@ __all__ = [
     "SelfStudy",
     "Speech",
     "StudySession",
-    "StudyGroup",
     "TheoryArticle",
     "entered_late",
 ]

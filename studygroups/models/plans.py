@@ -2,9 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AuditedModel
+from core.models import AuditedModel, OrgUnit, Person, StudyGroup
 from core.scoping import Scope
-from studygroups.models.org import OrgUnit, Person, StudyGroup
 
 
 class Plan(AuditedModel):

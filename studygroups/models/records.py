@@ -1,16 +1,12 @@
 """What members do between sessions: self-study, research topics, articles, exam scores; and attachments."""
 
-import uuid
-from pathlib import PurePosixPath
-
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AuditedModel
+from core.models import Attachment, AuditedModel, Person, StudyGroup
 from core.scoping import Scope
-from studygroups.models.org import Person, StudyGroup
-from studygroups.models.sessions import Reflection, StudySession
 
 PERSON_SCOPE = dict(unit="person__unit", group=("person__memberships__study_group",), person="person")
 
@@ -59,6 +55,7 @@ class ResearchTopic(AuditedModel):
     reported_on = models.DateField(_("reported on"), null=True, blank=True)
     application = models.TextField(_("how the result was put to use"), blank=True)
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    attachments = GenericRelation(Attachment, content_type_field="owner_type", object_id_field="owner_id")
 
     scope = Scope(unit="study_group__unit", group=("study_group",))
 
@@ -85,6 +82,7 @@ class TheoryArticle(AuditedModel):
     written_on = models.DateField(_("written on"))
     published_in = models.CharField(_("published in"), max_length=100, blank=True)
     text = models.TextField(_("text"), blank=True)
+    attachments = GenericRelation(Attachment, content_type_field="owner_type", object_id_field="owner_id")
 
     scope = Scope(**PERSON_SCOPE, editors=("staff", "secretary", "member"))
 
@@ -118,75 +116,3 @@ class ExamScore(AuditedModel):
 
     def __str__(self):
         return f"{self.person} · {self.year} · {self.score}"
-
-
-def attachment_path(instance: "Attachment", filename: str) -> str:
-    # Stored under a random name: the user's file name never reaches the file system.
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"attachments/{instance.study_group_id}/{uuid.uuid4().hex}{suffix}"
-
-
-class Attachment(AuditedModel):
-    """A file (photo, PDF, Word, Excel) checked by content and size, served only through a permission check."""
-
-    class Kind(models.TextChoices):
-        IMAGE = "image", _("Photo")
-        PDF = "pdf", _("PDF")
-        WORD = "word", _("Word document")
-        EXCEL = "excel", _("Excel workbook")
-
-    study_group = models.ForeignKey(
-        StudyGroup, verbose_name=_("study group"), on_delete=models.PROTECT, related_name="attachments"
-    )
-    person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
-    )
-    session = models.ForeignKey(
-        StudySession,
-        verbose_name=_("session"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="attachments",
-    )
-    reflection = models.ForeignKey(
-        Reflection,
-        verbose_name=_("reflection"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="attachments",
-    )
-    research_topic = models.ForeignKey(
-        ResearchTopic,
-        verbose_name=_("research topic"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="attachments",
-    )
-    article = models.ForeignKey(
-        TheoryArticle,
-        verbose_name=_("theory article"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="attachments",
-    )
-    file = models.FileField(_("file"), upload_to=attachment_path)
-    original_name = models.CharField(_("file name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size"))
-
-    scope = Scope(
-        unit="study_group__unit", group=("study_group",), person="person", editors=("staff", "secretary", "member")
-    )
-
-    class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return self.original_name

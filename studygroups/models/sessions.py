@@ -1,15 +1,15 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AuditedModel
-from core.scoping import AuditedQuerySet, Scope
-from studygroups.models.org import Person, StudyGroup
+from core.models import Attachment, AuditedModel, Person, StudyGroup
+from core.scoping import Scope
 from studygroups.models.plans import PlanTopic
 
 
@@ -65,6 +65,7 @@ class StudySession(AuditedModel):
     )
     work_problems = models.TextField(_("work problems addressed"), blank=True)
     outcomes = models.TextField(_("what came of them"), blank=True)
+    attachments = GenericRelation(Attachment, content_type_field="owner_type", object_id_field="owner_id")
     notice_days = models.PositiveSmallIntegerField(_("send the notice days before"), default=default_notice_days)
     notice_sent_at = models.DateTimeField(_("notice sent at"), null=True, blank=True, editable=False)
     record_reminder_sent_at = models.DateTimeField(_("record reminder sent at"), null=True, blank=True, editable=False)
@@ -73,7 +74,7 @@ class StudySession(AuditedModel):
     # One per submitted form, so a double click stores one session.
     submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
-    scope = Scope(unit="study_group__unit", group=("study_group",), person=None)
+    scope = Scope(unit="study_group__unit", group=("study_group",), person=None, when="starts_at")
 
     class Meta:
         verbose_name = _("study session")
@@ -114,7 +115,9 @@ class Speech(AuditedModel):
     gist = models.TextField(_("gist"), blank=True)
     is_lead = models.BooleanField(_("lead speaker"), default=False)
 
-    scope = Scope(unit="session__study_group__unit", group=("session__study_group",), person="person")
+    scope = Scope(
+        unit="session__study_group__unit", group=("session__study_group",), person="person", when="session__starts_at"
+    )
 
     class Meta:
         verbose_name = _("speech")
@@ -153,7 +156,9 @@ class Attendance(AuditedModel):
     makeup_done_on = models.DateField(_("make-up study done on"), null=True, blank=True)
     makeup_notes = models.TextField(_("make-up study notes"), blank=True)
 
-    scope = Scope(unit="session__study_group__unit", group=("session__study_group",), person="person")
+    scope = Scope(
+        unit="session__study_group__unit", group=("session__study_group",), person="person", when="session__starts_at"
+    )
 
     class Meta:
         verbose_name = _("attendance")
@@ -184,12 +189,14 @@ class Reflection(AuditedModel):
     )
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="reflections")
     text = models.TextField(_("reflection"))
+    attachments = GenericRelation(Attachment, content_type_field="owner_type", object_id_field="owner_id")
 
     scope = Scope(
         unit="session__study_group__unit",
         group=("session__study_group",),
         person="person",
         editors=("staff", "secretary", "member"),
+        when="session__starts_at",
     )
 
     class Meta:
@@ -204,51 +211,3 @@ class Reflection(AuditedModel):
     @property
     def is_late_entry(self) -> bool:
         return entered_late(self.created_at, self.session.starts_at)
-
-
-class NotificationQuerySet(AuditedQuerySet):
-    def visible_to(self, user):
-        # A notification is for one account only, whatever its role.
-        if not (user and user.is_authenticated):
-            return self.none()
-        return self.filter(user=user)
-
-    def editable_by(self, user):
-        return self.visible_to(user)
-
-
-class Notification(AuditedModel):
-    """An in-app message: advance notice of a session, a missing-record reminder, an owed make-up."""
-
-    class Kind(models.TextChoices):
-        NOTICE = "notice", _("Advance notice")
-        RECORD_REMINDER = "record_reminder", _("Record reminder")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="notifications"
-    )
-    session = models.ForeignKey(
-        StudySession,
-        verbose_name=_("session"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    message = models.TextField(_("message"))
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    scope = Scope(unit="session__study_group__unit")
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "session", "kind"], name="notification_once_per_session_kind")
-        ]
-
-    def __str__(self):
-        return self.message[:50]

@@ -23,12 +23,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.models import Attachment, Membership, Person, StudyGroup
 from studygroups.models import (
-    Attachment,
     Attendance,
     ExamScore,
-    Membership,
-    Person,
     Plan,
     PlanTopic,
     ReadingProgress,
@@ -37,7 +35,6 @@ from studygroups.models import (
     ResearchTopic,
     SelfStudy,
     Speech,
-    StudyGroup,
     StudySession,
     TheoryArticle,
 )

@@ -22,8 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from studygroups.models import Attendance, Membership, Person, Reflection, StudySession
-from studygroups.services.attachments import attachment_create
+from core.attachments import attachment_create
+from core.models import Membership, Person
+from studygroups.models import Attendance, Reflection, StudySession
 
 ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 
@@ -236,7 +237,5 @@ def reflection_submit(
         reflection._history_user = user
         reflection.save()
     if upload:
-        attachment_create(
-            upload=upload, study_group=session.study_group, user=user, person=person, reflection=reflection
-        )
+        attachment_create(upload=upload, owner=reflection, user=user)
     return reflection

@@ -11,8 +11,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Role
-from studygroups.models import Person, Plan, PlanTopic, ReadingProgress, RequiredReading, StudyGroup
+from core.models import Person, Role, StudyGroup
+from studygroups.models import Plan, PlanTopic, ReadingProgress, RequiredReading
 from studygroups.models.sessions import StudySession
 from studygroups.services.records import record_people
 

@@ -11,9 +11,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Role
-from studygroups.models import Membership, Person, ResearchTopic, StudyGroup, TheoryArticle
-from studygroups.services.attachments import attachment_create
+from core.attachments import attachment_create
+from core.models import Membership, Person, Role, StudyGroup
+from studygroups.models import ResearchTopic, TheoryArticle
 
 
 def record_people(user) -> QuerySet[Person]:
@@ -120,20 +120,17 @@ def research_topic_save(*, topic: ResearchTopic, user, upload: UploadedFile | No
     topic._history_user = user
     topic.save()
     if upload:
-        attachment_create(upload=upload, study_group=topic.study_group, user=user, research_topic=topic)
+        attachment_create(upload=upload, owner=topic, user=user)
     return topic
 
 
 @transaction.atomic
 def article_save(*, article: TheoryArticle, user, upload: UploadedFile | None = None) -> TheoryArticle:
-    """Save a member's theory article or research report, filing an uploaded file under their group."""
+    """Save a member's theory article or research report with an optional uploaded file."""
     if article._state.adding:
         article.created_by = user
     article._history_user = user
     article.save()
     if upload:
-        group = person_group(article.person, on=article.written_on)
-        if group is None:
-            raise ValidationError(_("This person belongs to no study group to file the attachment under."))
-        attachment_create(upload=upload, study_group=group, user=user, person=article.person, article=article)
+        attachment_create(upload=upload, owner=article, user=user)
     return article

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import (
     BooleanField,
@@ -33,10 +32,15 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.models import Role, User
-from studygroups.models import Membership, Notification, Person, Plan, PlanTopic, Speech, StudyGroup, StudySession
+from core.models import Membership, Person, Role, StudyGroup, User
+from core.notifications import notify
+from studygroups.models import Plan, PlanTopic, Speech, StudySession
 
 logger = logging.getLogger(__name__)
+
+# Notification kinds of this app (labels registered in StudygroupsConfig.ready()).
+NOTICE = "studygroups.notice"
+RECORD_REMINDER = "studygroups.record_reminder"
 
 # Fields a user edits on a session (the rest are kept by the system: version, notice and record stamps).
 SESSION_FIELDS = (
@@ -241,17 +245,6 @@ def speech_create(
     return speech
 
 
-def notifications_mark_read(*, user: User) -> int:
-    """Mark all of the user's unread notifications read (each saved, so the audit trail has it)."""
-    now = timezone.now()
-    unread = list(Notification.objects.visible_to(user).filter(read_at__isnull=True))
-    for notification in unread:
-        notification.read_at = now
-        notification._history_user = user
-        notification.save(update_fields=["read_at", "updated_at"])
-    return len(unread)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Advance notices and record reminders (run by Celery beat through studygroups.tasks)
 # ---------------------------------------------------------------------------------------------------------------
@@ -356,25 +349,16 @@ def _reminder_message(session: StudySession) -> _Message:
     return _Message(subject=subject, body=body)
 
 
-def _notify(*, users: list[User], session: StudySession, kind: str, message: _Message) -> int:
-    """One notification per (user, session, kind), re-opened if it already existed; mail to those with an
-    address. Returns the number of mails sent. A failing mail server is logged, the in-app notice stays."""
-    sent = 0
-    for user in users:
-        notification, created = Notification.objects.get_or_create(
-            user=user, session=session, kind=kind, defaults={"message": message.body}
-        )
-        if not created and (notification.message != message.body or notification.read_at):
-            notification.message = message.body
-            notification.read_at = None
-            notification.save(update_fields=["message", "read_at", "updated_at"])
-        if user.email:
-            try:
-                send_mail(message.subject, message.body, None, [user.email])
-                sent += 1
-            except Exception:  # the in-app notice still reaches the member
-                logger.exception("Mail to %s about session %s failed", user.email, session.pk)
-    return sent
+def _notify(*, users: list[User], session: StudySession, kind: str, message: _Message) -> None:
+    """One notification per (user, session, kind), re-opened when sent again; mail after commit."""
+    notify(
+        users=users,
+        kind=kind,
+        subject=message.subject,
+        message=message.body,
+        target=session,
+        dedup_key=f"session:{session.pk}:{kind}",
+    )
 
 
 def session_send_notice(*, session_id: int, now: datetime.datetime | None = None) -> bool:
@@ -391,7 +375,7 @@ def session_send_notice(*, session_id: int, now: datetime.datetime | None = None
         _notify(
             users=notice_recipients(session),
             session=session,
-            kind=Notification.Kind.NOTICE,
+            kind=NOTICE,
             message=_notice_message(session),
         )
         session.notice_sent_at = now
@@ -415,7 +399,7 @@ def session_send_record_reminder(*, session_id: int, now: datetime.datetime | No
         _notify(
             users=list(_secretary_accounts(session.study_group_id).order_by("pk")),
             session=session,
-            kind=Notification.Kind.RECORD_REMINDER,
+            kind=RECORD_REMINDER,
             message=_reminder_message(session),
         )
         session.record_reminder_sent_at = now

@@ -2,13 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 
-from core.models import Role
-from studygroups.models import Attachment, Person, StudyGroup
+from core.models import Attachment, Person, Role, StudyGroup
 from studygroups.selectors.archives import group_archive as select_group_archive
 from studygroups.selectors.archives import member_archive as select_member_archive
 from studygroups.selectors.archives import parse_year, year_choices
@@ -49,27 +47,7 @@ def group_archive(request, pk):
     return render(request, "studygroups/archive_group.html", context)
 
 
-@login_required
-def attachment_download(request, pk):
-    """Serve a stored file to whoever may see it; 404 for everyone else, whatever the reason."""
-    attachment = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=attachment.kind not in INLINE_KINDS,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 urlpatterns = [
-    path("attachments/<int:pk>/", attachment_download, name="attachment_download"),
     path("archive/people/<int:pk>/", member_archive, name="member_archive"),
     path("archive/groups/<int:pk>/", group_archive, name="group_archive"),
 ]

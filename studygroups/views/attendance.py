@@ -23,10 +23,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.access import ensure_can_write
-from core.models import Role
+from core.models import Attachment, Role, StudyGroup
 from studygroups.filters import SearchFilterSet
 from studygroups.forms.attendance import MakeupForm, ReflectionForm, attendance_formset
-from studygroups.models import Attachment, Attendance, Reflection, StudyGroup, StudySession, entered_late
+from studygroups.models import Attendance, Reflection, StudySession, entered_late
 from studygroups.services.attendance import (
     AttendanceError,
     AttendanceRow,
@@ -336,7 +336,7 @@ def reflection_submit_view(request, pk: int):
             return redirect("studygroups:reflection_submit", pk=session.pk)
     attachments = []
     if reflection is not None:
-        attachments = Attachment.objects.visible_to(user).filter(reflection=reflection).order_by("created_at")
+        attachments = Attachment.objects.visible_to(user).of(reflection).order_by("created_at")
     context = {"session": session, "form": form, "reflection": reflection, "attachments": attachments}
     return render(request, "studygroups/reflection_submit.html", context)
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.access import ensure_can_write
+from core.models import OrgUnit
 from studygroups.importing import TEMPLATE_FILENAME, XLSX_CONTENT_TYPE, RowError, build_template, import_workbook
-from studygroups.models import OrgUnit
 
 
 class ImportForm(forms.Form):

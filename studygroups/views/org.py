@@ -9,9 +9,9 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from core.access import ScopedReadMixin, ScopedWriteMixin
+from core.models import Membership, OrgUnit, Person, StudyGroup
 from studygroups.filters import OrgUnitFilter, PersonFilter, StudyGroupFilter
 from studygroups.forms.org import MembershipForm, OrgUnitForm, PersonForm, StudyGroupForm
-from studygroups.models import Membership, OrgUnit, Person, StudyGroup
 from studygroups.tables import OrgUnitTable, PersonTable, StudyGroupTable
 
 PAGE_SIZE = 25
@@ -75,6 +75,7 @@ class PersonList(ListPage):
 
 class OrgUnitDetail(ScopedReadMixin, DetailView):
     model = OrgUnit
+    template_name = "studygroups/orgunit_detail.html"
     select_related = ("parent",)
 
     def get_context_data(self, **kwargs):
@@ -89,6 +90,7 @@ class StudyGroupDetail(ScopedReadMixin, DetailView):
     """A group and its roster on a given day (today by default), with members who left greyed out."""
 
     model = StudyGroup
+    template_name = "studygroups/studygroup_detail.html"
     select_related = ("unit",)
 
     def get_context_data(self, **kwargs):
@@ -113,6 +115,7 @@ class StudyGroupDetail(ScopedReadMixin, DetailView):
 
 class PersonDetail(ScopedReadMixin, DetailView):
     model = Person
+    template_name = "studygroups/person_detail.html"
     select_related = ("unit",)
 
     def get_context_data(self, **kwargs):

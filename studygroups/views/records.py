@@ -17,7 +17,7 @@ from django_filters.views import FilterView
 from django_tables2.utils import A
 
 from core.access import ScopedReadMixin
-from core.models import Role
+from core.models import Attachment, Membership, Person, Role, StudyGroup
 from studygroups.forms.records import (
     ArticleFilter,
     CoverageFilter,
@@ -37,17 +37,13 @@ from studygroups.forms.records import (
     TheoryArticleForm,
 )
 from studygroups.models import (
-    Attachment,
     ExamScore,
-    Membership,
-    Person,
     Plan,
     PlanTopic,
     ReadingProgress,
     RequiredReading,
     ResearchTopic,
     SelfStudy,
-    StudyGroup,
     StudySession,
     TheoryArticle,
 )
@@ -611,7 +607,7 @@ class ResearchDetail(ScopedReadMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["attachments"] = Attachment.objects.visible_to(user).filter(research_topic=self.object)
+        context["attachments"] = Attachment.objects.visible_to(user).of(self.object)
         context["can_edit"] = ResearchTopic.objects.editable_by(user).filter(pk=self.object.pk).exists()
         return context
 
@@ -706,7 +702,7 @@ class ArticleDetail(ScopedReadMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["attachments"] = Attachment.objects.visible_to(user).filter(article=self.object)
+        context["attachments"] = Attachment.objects.visible_to(user).of(self.object)
         context["can_edit"] = TheoryArticle.objects.editable_by(user).filter(pk=self.object.pk).exists()
         return context
 

@@ -13,16 +13,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from core.access import ScopedReadMixin, ensure_can_write
-from studygroups.filters_sessions import NotificationFilter, NotificationTable, SessionFilter, SessionTable
+from core.models import Attachment, StudyGroup
+from studygroups.filters_sessions import SessionFilter, SessionTable
 from studygroups.forms.sessions import GroupPickForm, SessionForm, SessionRecordForm, SessionUpdateForm, SpeechForm
-from studygroups.models import Attachment, Notification, PlanTopic, Speech, StudyGroup, StudySession
+from studygroups.models import PlanTopic, Speech, StudySession
 from studygroups.services.sessions import (
     SessionConflict,
-    notifications_mark_read,
     propose_speakers,
     session_by_submission,
     session_create,
@@ -30,7 +28,7 @@ from studygroups.services.sessions import (
     speech_create,
     with_record_flags,
 )
-from studygroups.views.org import PAGE_SIZE, ListPage
+from studygroups.views.org import ListPage
 
 PROPOSED_SPEAKERS = 3
 
@@ -101,7 +99,7 @@ class SessionDetail(ScopedReadMixin, DetailView):
             .order_by("-is_lead", "pk")
         )
         context["topics"] = PlanTopic.objects.visible_to(user).filter(sessions=session).select_related("plan")
-        context["attachments"] = Attachment.objects.visible_to(user).filter(session=session).order_by("pk")
+        context["attachments"] = Attachment.objects.visible_to(user).of(session).order_by("pk")
         context["proposed"] = propose_speakers(user=user, session=session, count=PROPOSED_SPEAKERS)
         context["can_edit"] = _can_edit_sessions(user)
         context["can_reflect"] = user.role == "member"
@@ -291,34 +289,6 @@ class SpeechCreate(LoginRequiredMixin, FormView):
         return redirect(self.session)
 
 
-class NotificationList(LoginRequiredMixin, SingleTableMixin, FilterView):
-    """The current account's notifications, newest first; POST marks them all read."""
-
-    model = Notification
-    filterset_class = NotificationFilter
-    table_class = NotificationTable
-    template_name = "studygroups/notification_list.html"
-    paginate_by = PAGE_SIZE
-
-    def get_queryset(self):
-        return (
-            Notification.objects.visible_to(self.request.user)
-            .select_related("session", "session__study_group")
-            .order_by("-created_at", "-pk")
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["unread_count"] = self.get_queryset().filter(read_at__isnull=True).count()
-        return context
-
-    def post(self, request, *args, **kwargs):
-        count = notifications_mark_read(user=request.user)
-        if count:
-            messages.success(request, _("All notifications are marked read."))
-        return redirect("studygroups:notification_list")
-
-
 urlpatterns = [
     path("sessions/", SessionList.as_view(), name="session_list"),
     path("sessions/new/", SessionCreatePick.as_view(), name="session_create_pick"),
@@ -327,5 +297,4 @@ urlpatterns = [
     path("sessions/<int:pk>/edit/", SessionUpdate.as_view(), name="session_update"),
     path("sessions/<int:pk>/record/", SessionRecord.as_view(), name="session_record"),
     path("sessions/<int:pk>/speeches/new/", SpeechCreate.as_view(), name="speech_create"),
-    path("notifications/", NotificationList.as_view(), name="notification_list"),
 ]

@@ -35,7 +35,7 @@ def test_staff_dashboard_shows_the_years_state_worked_out_by_hand(client, world)
         Attendance.objects.create(session=on_time, person=world.home.leader, status="leave", reason="出差")
         Attendance.objects.create(session=on_time, person=world.home.member, status="present")
         client.force_login(world.users.staff)
-        state = client.get(reverse("dashboard")).context["year_state"]
+        state = client.get(reverse("dashboard")).context["panel_data"]["year_state"]
     assert timezone.localdate(NOW).year == state["year"] == 2026
     assert (state["held"], state["scheduled"]) == (4, 1)
     assert (state["missing_record"], state["late_record"], state["open_makeups"]) == (1, 1, 1)

@@ -1,7 +1,7 @@
 import pytest
 
+from core.models import Membership, OrgUnit, Person, StudyGroup
 from core.scoping import AuditBypassError, bulk_create_audited
-from studygroups.models import Membership, OrgUnit, Person, StudyGroup
 
 
 def test_staff_sees_own_county_only(world):

@@ -4,7 +4,8 @@ import datetime
 
 from django.urls import reverse
 
-from studygroups.models import Person, SelfStudy
+from core.models import Person
+from studygroups.models import SelfStudy
 
 
 def test_person_form_sent_twice_stores_one_person(client, world):

@@ -30,11 +30,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import Attachment, Membership
 from studygroups.models import (
-    Attachment,
     Attendance,
     ExamScore,
-    Membership,
     Plan,
     PlanTopic,
     ReadingProgress,
@@ -100,16 +99,15 @@ def reflect(session, person, *, late_days: int = 2) -> Reflection:
     return entered(row, session.starts_at + datetime.timedelta(days=late_days))
 
 
-def fake_attachment(group, *, name: str = "照片.jpg", **owner) -> Attachment:
+def fake_attachment(owner, *, name: str = "照片.jpg") -> Attachment:
     """A row without a file on disk: the archives only link to the download view."""
     return Attachment.objects.create(
-        study_group=group,
-        file=f"attachments/{group.pk}/x.jpg",
+        owner=owner,
+        file="attachments/x.jpg",
         original_name=name,
         kind=Attachment.Kind.IMAGE,
         content_type="image/jpeg",
         size=1234,
-        **owner,
     )
 
 
@@ -158,7 +156,7 @@ def year(world):
     late_reflection = reflect(s2, M, late_days=20)
     reflect(s3, N)
     reflect(old, M)
-    photo = fake_attachment(group, person=M, reflection=late_reflection)
+    photo = fake_attachment(late_reflection)
 
     SelfStudy.objects.create(person=M, date=datetime.date(2025, 3, 1), material="原著", hours=Decimal("1.5"))
     SelfStudy.objects.create(person=M, date=datetime.date(2025, 6, 1), material="党史", hours=Decimal("2.0"))
@@ -372,7 +370,7 @@ def test_member_page_from_today_counts_every_session_as_past(client, world, year
     assert 'data-stat="exam_score">88.5<' in html
     assert f'data-reflection="{year.late_reflection.pk}"' in html
     assert html.count('data-late="1"') == 2  # the late reflection and the late speech
-    assert reverse("studygroups:attachment_download", args=[year.photo.pk]) in html
+    assert reverse("attachment_download", args=[year.photo.pk]) in html
     assert reverse("studygroups:session_detail", args=[year.s[0].pk]) in html
 
 
@@ -490,22 +488,22 @@ def _grow(world, group, *, sessions: int, members: int):
     for i in range(sessions):
         session = make_session(group, datetime.date(2025, 1 + i % 12, 1 + i % 28), f"grown {i}", host=people[0])
         session.topics.add(topic)
-        fake_attachment(group, session=session)
+        fake_attachment(session)
         for person in people:
             attend(session, person, [P, LT, LV, AB][i % 4])
             speak(session, person, "发言")
             reflection = reflect(session, person)
-            fake_attachment(group, person=person, reflection=reflection)
+            fake_attachment(reflection)
     for person in people:
         SelfStudy.objects.create(person=person, date=datetime.date(2025, 5, 5), material="书", hours=Decimal("1.0"))
         article = TheoryArticle.objects.create(person=person, title="文", written_on=datetime.date(2025, 5, 5))
-        fake_attachment(group, person=person, article=article)
+        fake_attachment(article)
         ExamScore.objects.get_or_create(person=person, year=YEAR, defaults={"score": Decimal("90")})
         ReadingProgress.objects.create(person=person, reading=reading, finished_on=datetime.date(2025, 6, 1))
         rt = ResearchTopic.objects.create(
             study_group=group, title="题", lead=person, assigned_on=datetime.date(2025, 2, 2)
         )
-        fake_attachment(group, research_topic=rt)
+        fake_attachment(rt)
 
 
 def _queries(client, url) -> int:

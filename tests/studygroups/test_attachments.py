@@ -1,4 +1,4 @@
-"""Attachments: checked by content and size (studygroups.services.attachments), served only by a checked view."""
+"""Attachments: checked by content and size (core.attachments), served only by a checked view."""
 
 import io
 import zipfile
@@ -15,9 +15,11 @@ from django.test import override_settings
 from django.urls import reverse
 from PIL import Image
 
-from studygroups.models import Attachment
-from studygroups.services.attachments import AttachmentField, attachment_create, inspect_upload
+from core.attachments import AttachmentField, attachment_create, inspect_upload
+from core.models import Attachment
+from studygroups.models import Reflection
 from tests.factories import UserFactory
+from tests.studygroups.factories_sessions import StudySessionFactory
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -167,11 +169,17 @@ def test_attachment_field_reports_the_error_code_and_is_optional():
 # --- storing -------------------------------------------------------------------------------------
 
 
+def _owners(world):
+    """A session of the home department's group and the member's reflection on it."""
+    session = StudySessionFactory(study_group=world.home.dept_group)
+    reflection = Reflection.objects.create(session=session, person=world.home.member, text="体会")
+    return session, reflection
+
+
 def test_attachment_create_stores_under_a_random_name_outside_static(world, media):
     user = world.users.member
-    attachment = attachment_create(
-        upload=upload("学习心得.pdf", PDF), study_group=world.home.dept_group, user=user, person=world.home.member
-    )
+    _, reflection = _owners(world)
+    attachment = attachment_create(upload=upload("学习心得.pdf", PDF), owner=reflection, user=user)
     attachment.refresh_from_db()
     assert (attachment.kind, attachment.content_type, attachment.size) == ("pdf", "application/pdf", len(PDF))
     assert attachment.original_name == "学习心得.pdf"
@@ -179,14 +187,15 @@ def test_attachment_create_stores_under_a_random_name_outside_static(world, medi
     stored = Path(attachment.file.path)
     assert stored.read_bytes() == PDF
     assert stored.is_relative_to(media)
-    assert attachment.file.name.startswith(f"attachments/{world.home.dept_group.pk}/")
+    assert attachment.owner == reflection
+    assert attachment.file.name.startswith(f"attachments/{attachment.owner_type_id}/")
     assert "心得" not in attachment.file.name and stored.suffix == ".pdf"
     assert attachment.history.get().history_type == "+"
 
 
 def test_attachment_create_refuses_bad_content_and_stores_nothing(world, media):
     with pytest.raises(ValidationError):
-        attachment_create(upload=upload("x.pdf", b"text"), study_group=world.home.dept_group, user=world.users.member)
+        attachment_create(upload=upload("x.pdf", b"text"), owner=_owners(world)[1], user=world.users.member)
     assert not Attachment.objects.exists()
     assert not Path(media).exists() or not any(Path(media).rglob("*.*"))
 
@@ -205,17 +214,11 @@ def test_media_root_lies_outside_the_static_tree():
 
 @pytest.fixture
 def stored(world, media):
-    group, member = world.home.dept_group, world.home.member
+    session, reflection = _owners(world)
     return {
-        "pdf": attachment_create(
-            upload=upload("学习心得.pdf", PDF), study_group=group, user=world.users.member, person=member
-        ),
-        "docx": attachment_create(
-            upload=upload("plan.docx", docx_bytes()), study_group=group, user=world.users.secretary
-        ),
-        "png": attachment_create(
-            upload=upload("合影.png", image_bytes("PNG")), study_group=group, user=world.users.staff
-        ),
+        "pdf": attachment_create(upload=upload("学习心得.pdf", PDF), owner=reflection, user=world.users.member),
+        "docx": attachment_create(upload=upload("plan.docx", docx_bytes()), owner=session, user=world.users.secretary),
+        "png": attachment_create(upload=upload("合影.png", image_bytes("PNG")), owner=session, user=world.users.staff),
     }
 
 
@@ -251,14 +254,14 @@ def _users(world):
 )
 def test_download_permissions(client, world, stored, who, status):
     client.force_login(_users(world)[who])
-    response = client.get(reverse("studygroups:attachment_download", args=[stored["pdf"].pk]))
+    response = client.get(reverse("attachment_download", args=[stored["pdf"].pk]))
     assert response.status_code == status
     if status == 200:
         assert b"".join(response.streaming_content) == PDF
 
 
 def test_anonymous_is_sent_to_login(client, stored):
-    url = reverse("studygroups:attachment_download", args=[stored["pdf"].pk])
+    url = reverse("attachment_download", args=[stored["pdf"].pk])
     response = client.get(url)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
@@ -266,7 +269,7 @@ def test_anonymous_is_sent_to_login(client, stored):
 
 def test_pdf_is_shown_inline_with_the_encoded_original_name(client, world, stored):
     client.force_login(world.users.secretary)
-    response = client.get(reverse("studygroups:attachment_download", args=[stored["pdf"].pk]))
+    response = client.get(reverse("attachment_download", args=[stored["pdf"].pk]))
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f"inline; filename*=utf-8''{quote('学习心得.pdf')}"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -276,10 +279,10 @@ def test_pdf_is_shown_inline_with_the_encoded_original_name(client, world, store
 
 def test_image_is_inline_and_word_is_a_download(client, world, stored):
     client.force_login(world.users.staff)
-    png = client.get(reverse("studygroups:attachment_download", args=[stored["png"].pk]))
+    png = client.get(reverse("attachment_download", args=[stored["png"].pk]))
     assert png["Content-Type"] == "image/png"
     assert png["Content-Disposition"].startswith("inline; filename*=utf-8''")
-    docx = client.get(reverse("studygroups:attachment_download", args=[stored["docx"].pk]))
+    docx = client.get(reverse("attachment_download", args=[stored["docx"].pk]))
     assert docx["Content-Type"] == WORD
     assert docx["Content-Disposition"] == 'attachment; filename="plan.docx"'
     assert docx["X-Content-Type-Options"] == "nosniff"
@@ -288,12 +291,12 @@ def test_image_is_inline_and_word_is_a_download(client, world, stored):
 def test_missing_file_on_disk_is_404(client, world, stored):
     Path(stored["docx"].file.path).unlink()
     client.force_login(world.users.staff)
-    assert client.get(reverse("studygroups:attachment_download", args=[stored["docx"].pk])).status_code == 404
+    assert client.get(reverse("attachment_download", args=[stored["docx"].pk])).status_code == 404
 
 
 def test_unknown_attachment_is_404(client, world, stored):
     client.force_login(world.users.superuser)
-    assert client.get(reverse("studygroups:attachment_download", args=[99999999])).status_code == 404
+    assert client.get(reverse("attachment_download", args=[99999999])).status_code == 404
 
 
 def test_file_is_not_reachable_under_static_or_media(client, world, stored):

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.models import Membership, OrgUnit, Person, StudyGroup
 from studygroups import importing
 from studygroups.importing import (
     MEMBER_HEADERS,
@@ -20,7 +21,6 @@ from studygroups.importing import (
     build_template,
     import_workbook,
 )
-from studygroups.models import Membership, OrgUnit, Person, StudyGroup
 
 UPLOAD_URL = reverse("studygroups:import_upload")
 TEMPLATE_URL = reverse("studygroups:import_template")

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from studygroups.models import Membership, OrgUnit, StudyGroup
+from core.models import Membership, OrgUnit, StudyGroup
 from tests.factories import MembershipFactory, OrgUnitFactory, PersonFactory
 
 

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Role
-from studygroups.models import OrgUnit, Plan, PlanTopic, ReadingProgress, RequiredReading, StudyGroup
+from core.models import OrgUnit, Role, StudyGroup
+from studygroups.models import Plan, PlanTopic, ReadingProgress, RequiredReading
 from studygroups.services.plans import group_coverage
 from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
 from tests.studygroups.factories_records import (

@@ -19,14 +19,11 @@ from django.db.models.functions import TruncDate
 from django.test import override_settings
 from django.utils import timezone
 
-from core.models import Role, User
+from core.models import Membership, OrgUnit, Person, Role, StudyGroup, User
 from studygroups import demo
 from studygroups.models import (
     Attendance,
     ExamScore,
-    Membership,
-    OrgUnit,
-    Person,
     Plan,
     PlanTopic,
     ReadingProgress,
@@ -35,7 +32,6 @@ from studygroups.models import (
     ResearchTopic,
     SelfStudy,
     Speech,
-    StudyGroup,
     StudySession,
     TheoryArticle,
 )
@@ -338,7 +334,7 @@ class TestDemoRegion:
     def test_flush_refuses_when_records_it_does_not_know_refer_to_the_tree(self, demo_world, monkeypatch):
         # As if later models (here: Membership and the records) had been added without joining FLUSH_ORDER.
         monkeypatch.setattr(demo, "FLUSH_ORDER", [Person, StudyGroup, OrgUnit])
-        with pytest.raises(demo.DemoDataError, match="studygroups.Membership"):
+        with pytest.raises(demo.DemoDataError, match="core.Membership"):
             demo.flush()
         assert Person.objects.count() == len(demo_world.people)
 
@@ -714,7 +710,7 @@ def test_same_seed_same_data_other_seed_other_data():
     records = first[5]
     assert len(records["sessions"]) > 900 and len(records["attendance"]) > 9000
     deleted = demo.flush()
-    assert deleted["studygroups.Membership"] == len(first[3])
+    assert deleted["core.Membership"] == len(first[3])
     assert deleted["studygroups.Attendance"] == len(records["attendance"])
     assert deleted["studygroups.StudySession"] == len(records["sessions"])
     for model in (OrgUnit, Person, User, *RECORD_MODELS):

@@ -8,10 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Role
+from core.models import Membership, Notification, Role
 from studygroups.forms.sessions import SessionForm
-from studygroups.models import Membership, Notification, Plan, Speech, StudySession
+from studygroups.models import Plan, Speech, StudySession
 from studygroups.services.sessions import (
+    NOTICE,
     SessionConflict,
     propose_speakers,
     session_create,
@@ -88,7 +89,7 @@ GET_MATRIX = [
     ("speech_create", lambda w, s: reverse("studygroups:speech_create", args=[s.pk]), WRITE),
     (
         "notification_list",
-        lambda w, s: reverse("studygroups:notification_list"),
+        lambda w, s: reverse("notification_list"),
         [302, 200, 200, 200, 200, 200, 200, 200],
     ),
 ]
@@ -638,9 +639,14 @@ def test_proposal_is_shown_on_the_session_page_and_in_the_speech_form(client, wo
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _notify(user, session, kind=Notification.Kind.NOTICE, read=False):
+def _notify(user, session, kind=NOTICE, read=False):
     return Notification.objects.create(
-        user=user, session=session, kind=kind, message=f"关于{session.title}", read_at=timezone.now() if read else None
+        user=user,
+        target=session,
+        url=session.get_absolute_url(),
+        kind=kind,
+        message=f"关于{session.title}",
+        read_at=timezone.now() if read else None,
     )
 
 
@@ -650,7 +656,7 @@ def test_notification_list_shows_own_newest_first_and_marks_all_read(client, wor
     mine_new = _notify(world.users.member, newer)
     theirs = _notify(world.users.secretary, newer)
     client.force_login(world.users.member)
-    url = reverse("studygroups:notification_list")
+    url = reverse("notification_list")
     page = client.get(url)
     assert [row.record for row in page.context["table"].page.object_list] == [mine_new, mine_old]
     assert page.context["unread_count"] == 2
@@ -666,7 +672,7 @@ def test_notification_list_shows_own_newest_first_and_marks_all_read(client, wor
 
 def test_notification_list_query_count_does_not_grow(client, world):
     client.force_login(world.users.member)
-    url = reverse("studygroups:notification_list")
+    url = reverse("notification_list")
     for _ in range(2):
         _notify(world.users.member, _session(world))
     small = _queries(client, url)

@@ -17,9 +17,11 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from core.models import Role
-from studygroups.models import Notification, StudySession
+from core.models import Notification, Role
+from studygroups.models import StudySession
 from studygroups.services.sessions import (
+    NOTICE,
+    RECORD_REMINDER,
     send_due_notices,
     send_due_record_reminders,
     session_update,
@@ -66,7 +68,7 @@ def test_notice_selection(world):
     assert _session(world, local(2025, 3, 11, 8, 0), notice_days=0) not in sessions_due_notice(now=NOW)
 
 
-def test_notice_goes_to_members_of_the_day_and_secretaries_once(world):
+def test_notice_goes_to_members_of_the_day_and_secretaries_once(world, django_capture_on_commit_callbacks):
     group = world.home.dept_group
     member_user = world.users.member
     member_user.email = "member@example.cn"
@@ -79,8 +81,11 @@ def test_notice_goes_to_members_of_the_day_and_secretaries_once(world):
     town_user = UserFactory(username="town", role=Role.MEMBER, person=world.home.town_member, email="t@example.cn")
     session = _session(world, local(2025, 3, 12, 9, 0), title="学习全会精神", materials="《决定》")
 
-    assert send_due_notices(now=NOW) == 1
-    notices = Notification.objects.filter(session=session, kind=Notification.Kind.NOTICE)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert send_due_notices(now=NOW) == 1
+        assert mail.outbox == []  # mail waits for the commit
+    assert len(callbacks) == 1
+    notices = Notification.objects.filter(target_id=session.pk, kind=NOTICE)
     assert set(notices.values_list("user", flat=True)) == {
         member_user.pk,
         world.users.secretary.pk,
@@ -104,7 +109,7 @@ def test_notice_goes_to_members_of_the_day_and_secretaries_once(world):
 def test_a_rescheduled_session_is_announced_again_in_the_same_notification(world):
     session = _session(world, timezone.now() + datetime.timedelta(days=1))
     assert send_due_notices() == 1
-    notice = Notification.objects.get(user=world.users.member, session=session)
+    notice = Notification.objects.get(user=world.users.member, target_id=session.pk)
     notice.read_at = timezone.now()
     notice.save()
     new_start = session.starts_at + datetime.timedelta(hours=2)
@@ -120,7 +125,7 @@ def test_a_rescheduled_session_is_announced_again_in_the_same_notification(world
     notice.refresh_from_db()
     assert notice.read_at is None
     assert f"{timezone.localtime(new_start):%H:%M}" in notice.message
-    assert Notification.objects.filter(user=world.users.member, session=session).count() == 1
+    assert Notification.objects.filter(user=world.users.member, target_id=session.pk).count() == 1
 
 
 def test_editing_other_fields_does_not_send_the_notice_again(world):
@@ -160,7 +165,7 @@ def test_record_reminder_selection(world):
     assert set(sessions_due_record_reminder(now=NOW)) == set(due.values())
 
 
-def test_record_reminder_goes_to_the_groups_secretaries_once(world, settings):
+def test_record_reminder_goes_to_the_groups_secretaries_once(world, settings, django_capture_on_commit_callbacks):
     settings.RECORD_REMINDER_DAYS = 3
     secretary = world.users.secretary
     secretary.email = "sec@example.cn"
@@ -169,9 +174,12 @@ def test_record_reminder_goes_to_the_groups_secretaries_once(world, settings):
     world.users.member.save()
     town_secretary = UserFactory(username="town-sec", role=Role.SECRETARY, study_group=world.home.town_group)
     session = _ended(world, datetime.timedelta(days=4), title="无记录的学习")
-    assert send_due_record_reminders(now=NOW) == 1
-    reminders = Notification.objects.filter(kind=Notification.Kind.RECORD_REMINDER)
-    assert list(reminders.values_list("user", "session")) == [(secretary.pk, session.pk)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_record_reminders(now=NOW) == 1
+    reminders = Notification.objects.filter(kind=RECORD_REMINDER)
+    assert list(reminders.values_list("user", "target_id", "url")) == [
+        (secretary.pk, session.pk, session.get_absolute_url())
+    ]
     assert not Notification.objects.filter(user=town_secretary).exists()
     assert [m.to for m in mail.outbox] == [["sec@example.cn"]]
     session.refresh_from_db()
@@ -195,8 +203,8 @@ def test_tasks_run_eagerly_and_return_counts(world):
     assert remind_missing_records.delay().get() == 1
     assert send_session_notices.delay().get() == 0
     assert remind_missing_records.delay().get() == 0
-    assert Notification.objects.filter(kind=Notification.Kind.NOTICE).count() == 2  # member + secretary
-    assert Notification.objects.filter(kind=Notification.Kind.RECORD_REMINDER).count() == 1
+    assert Notification.objects.filter(kind=NOTICE).count() == 2  # member + secretary
+    assert Notification.objects.filter(kind=RECORD_REMINDER).count() == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -243,7 +251,7 @@ def test_notice_task_runs_in_a_real_worker(transactional_db, world, settings):
         assert result.id
         # No result backend is configured (CELERY_RESULT_BACKEND = None): watch the database instead.
         deadline = time.monotonic() + 60
-        notices = Notification.objects.filter(session=session, kind=Notification.Kind.NOTICE)
+        notices = Notification.objects.filter(target_id=session.pk, kind=NOTICE)
         output = ""
         while time.monotonic() < deadline and worker.poll() is None:
             session.refresh_from_db()

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from studygroups.models import Membership, OrgUnit, Person
+from core.models import Membership, OrgUnit, Person
 from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory
 
 LISTS = ["studygroups:orgunit_list", "studygroups:studygroup_list", "studygroups:person_list"]

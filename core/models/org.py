@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AuditedModel
+from core.models.audit import AuditedModel
 from core.scoping import AuditedQuerySet, Scope
 
 

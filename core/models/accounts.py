@@ -1,11 +1,10 @@
-from django.conf import settings
+"""Accounts and their roles."""
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-
-from core.scoping import AuditedQuerySet
 
 
 class Role(models.TextChoices):
@@ -24,7 +23,7 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     scope_unit = models.ForeignKey(
-        "studygroups.OrgUnit",
+        "core.OrgUnit",
         verbose_name=_("scope (county or region)"),
         on_delete=models.PROTECT,
         null=True,
@@ -33,7 +32,7 @@ class User(AbstractUser):
         help_text=_("For propaganda staff, inspectors and auditors: the county or region they work for."),
     )
     study_group = models.ForeignKey(
-        "studygroups.StudyGroup",
+        "core.StudyGroup",
         verbose_name=_("study group"),
         on_delete=models.PROTECT,
         null=True,
@@ -42,7 +41,7 @@ class User(AbstractUser):
         help_text=_("For study secretaries: the group whose records they keep."),
     )
     person = models.OneToOneField(
-        "studygroups.Person",
+        "core.Person",
         verbose_name=_("person"),
         on_delete=models.SET_NULL,
         null=True,
@@ -79,25 +78,3 @@ class User(AbstractUser):
     def get_full_name(self):
         # Chinese names: family name first, no space.
         return f"{self.last_name}{self.first_name}".strip()
-
-
-class AuditedModel(models.Model):
-    """Base of every domain record: who entered it and when, and a full history of its changes."""
-
-    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-
-    history = HistoricalRecords(inherit=True)
-    objects = AuditedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True

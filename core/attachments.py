@@ -14,7 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from studygroups.models import Attachment
+from core.models import Attachment
 
 # What each accepted content type is, by the type its bytes show.
 ACCEPTED = {
@@ -55,14 +55,36 @@ SUFFIXES = {
 def _office_package_type(upload: UploadedFile) -> str | None:
     try:
         with zipfile.ZipFile(upload) as package:
-            names = set(package.namelist())
+            members = package.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
     finally:
         upload.seek(0)
+    names = {member.filename for member in members}
     if "[Content_Types].xml" not in names:
         return None
-    return next((mime for part, mime in OOXML_PARTS.items() if part in names), None)
+    content_type = next((mime for part, mime in OOXML_PARTS.items() if part in names), None)
+    if content_type:
+        _check_inflation(members)
+    return content_type
+
+
+def _check_inflation(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb: an Office package whose parts inflate beyond the limits in settings."""
+    inflated = sum(member.file_size for member in members)
+    compressed = sum(member.compress_size for member in members) or 1
+    if inflated > settings.UPLOAD_MAX_INFLATED_BYTES:
+        raise ValidationError(
+            _("The document unpacks to %(size)s, more than the limit of %(limit)s."),
+            params={"size": filesizeformat(inflated), "limit": filesizeformat(settings.UPLOAD_MAX_INFLATED_BYTES)},
+            code="too_large_inflated",
+        )
+    if inflated / compressed > settings.UPLOAD_MAX_COMPRESSION_RATIO:
+        raise ValidationError(
+            _("The document is compressed suspiciously tightly (%(ratio)d to 1); it is refused."),
+            params={"ratio": inflated // compressed},
+            code="compression_ratio",
+        )
 
 
 def inspect_upload(upload: UploadedFile) -> tuple[str, str]:
@@ -129,18 +151,16 @@ def _shorten(name: str, limit: int = 200) -> str:
 
 
 @transaction.atomic
-def attachment_create(*, upload: UploadedFile, study_group, user, person=None, **owner) -> Attachment:
-    """Store an upload for a group (and person), linked to its owner (session=, reflection=, ...)."""
+def attachment_create(*, upload: UploadedFile, owner, user) -> Attachment:
+    """Store an upload as a file of ``owner`` (a record of a registered attachment-owner model)."""
     kind, content_type = inspect_upload(upload)
     attachment = Attachment(
-        study_group=study_group,
-        person=person,
+        owner=owner,
         original_name=_shorten(upload.name),
         kind=kind,
         content_type=content_type,
         size=upload.size,
         created_by=user,
-        **owner,
     )
     attachment.file.save(f"upload{SUFFIXES[content_type]}", upload, save=False)
     # A failed insert must not leave an orphan file behind.

@@ -1,0 +1,94 @@
+"""What feature apps show through core: each app fills these in its ``AppConfig.ready()``.
+
+Core knows no feature app; it renders whatever is registered here (the pattern of Django's
+``admin.site.register``). Registration order is kept, and ``order`` sorts where it matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A block on the dashboard: ``template`` rendered with ``context(user, today)`` for ``roles``."""
+
+    name: str
+    template: str
+    context: Callable[[Any, Any], dict]
+    # Dashboard kinds ("staff", "inspector", "secretary", "member", "auditor", "superuser") that show it.
+    dashboards: tuple[str, ...]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the main menu; ``menu`` groups entries under one dropdown, "" puts it at the top level."""
+
+    label: Any
+    url_name: str
+    menu: str = ""
+    # (action, model label) asked of core.policy; None shows the entry to every signed-in user.
+    permission: tuple[str, str] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """A step of ``seed_demo``: ``build(ctx)`` adds an app's rows; ``models`` are flushed in reverse order."""
+
+    name: str
+    build: Callable[[Any], None]
+    models: tuple[str, ...] = ()
+    order: int = 100
+
+
+@dataclass
+class _Ordered:
+    items: list = field(default_factory=list)
+
+    def register(self, item) -> None:
+        if any(existing.name == item.name for existing in self.items if hasattr(existing, "name")):
+            raise ValueError(f"{item.name!r} is already registered")
+        self.items.append(item)
+
+    def __iter__(self):
+        return iter(sorted(self.items, key=lambda item: item.order))
+
+
+class _Models:
+    """A set of model labels ("app.Model"), resolved lazily so apps may register before models load."""
+
+    def __init__(self) -> None:
+        self._labels: dict[str, str] = {}
+
+    def register(self, label: str, name: str | None = None) -> None:
+        self._labels[name or label.split(".")[1].lower()] = label
+
+    def models(self) -> list:
+        from django.apps import apps
+
+        return [apps.get_model(label) for label in self._labels.values()]
+
+    def get(self, name: str):
+        from django.apps import apps
+
+        label = self._labels.get(name)
+        return apps.get_model(label) if label else None
+
+    def name_of(self, model) -> str | None:
+        label = model._meta.label
+        return next((name for name, value in self._labels.items() if value == label), None)
+
+
+dashboard_panels = _Ordered()
+nav_entries = _Ordered()
+demo_steps = _Ordered()
+# Records whose change history may be opened at /history/<name>/<pk>/.
+history_models = _Models()
+# Records that may own attachments (core.models.Attachment scopes files through them).
+attachment_owners = _Models()
+# Notification kinds and their labels: {"studygroups.notice": _("Advance notice")}.
+notification_kinds: dict[str, Any] = {}
