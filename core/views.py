@@ -94,17 +94,31 @@ def record_history(request, model_name: str, pk: int):
         raise PermissionDenied
     obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
     records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    m2m_fields = list(getattr(obj.history.model, "_history_m2m_fields", ()))
+    m2m_states = {field.name: _m2m_states(field, obj.history.model, records, request.user) for field in m2m_fields}
     rows = []
     for newer, older in zip(records, records[1:] + [None], strict=True):
-        changes = newer.diff_against(older).changes if older is not None else []
-        rows.append(
-            {
-                "record": newer,
-                "changes": [
-                    {"field": model._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new} for c in changes
-                ],
-            }
-        )
+        changes = []
+        if older is not None:
+            # Many-to-many fields are compared from m2m_states, not by diff_against (two queries a pair).
+            delta = newer.diff_against(older, excluded_fields=list(m2m_states))
+            changes = [
+                {"field": model._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
+                for c in delta.changes
+            ]
+            for field in m2m_fields:
+                before, after = (m2m_states[field.name].get(r.history_id, set()) for r in (older, newer))
+                if before != after:
+                    changes.append(
+                        {
+                            "field": field.verbose_name,
+                            "old": "、".join(sorted(before)),
+                            "new": "、".join(sorted(after)),
+                            "added": sorted(after - before),
+                            "removed": sorted(before - after),
+                        }
+                    )
+        rows.append({"record": newer, "changes": changes})
     return render(request, "core/history.html", {"object": obj, "rows": rows, "model": model})
 
 
@@ -148,6 +162,29 @@ class NotificationList(LoginRequiredMixin, SingleTableMixin, FilterView):
         if notifications_mark_read(user=request.user):
             messages.success(request, _("All notifications are marked read."))
         return redirect("notification_list")
+
+
+def _m2m_states(field, history_model, records, user) -> dict[int, set[str]]:
+    """The names of the rows a tracked many-to-many ``field`` held at each history record, by history_id.
+
+    Rows the user may see are named as they are now; deleted ones as their history last knew them."""
+    through_history = getattr(history_model, field.name).model
+    links = list(
+        through_history.objects.filter(history_id__in=[r.history_id for r in records]).values_list(
+            "history_id", field.m2m_reverse_name()
+        )
+    )
+    related = field.related_model
+    ids = {related_id for _history_id, related_id in links}
+    names = {row.pk: str(row) for row in related.objects.visible_to(user).filter(pk__in=ids)}
+    gone = ids - names.keys() - set(related._base_manager.filter(pk__in=ids).values_list("pk", flat=True))
+    if gone:
+        for record in related.history.filter(id__in=gone).order_by("history_date", "history_id"):
+            names[record.id] = str(record.instance)
+    states: dict[int, set[str]] = {}
+    for history_id, related_id in links:
+        states.setdefault(history_id, set()).add(names.get(related_id, f"#{related_id}"))
+    return states
 
 
 @never_cache

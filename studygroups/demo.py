@@ -1679,6 +1679,7 @@ def _session_topics_and_history(sessions: list[StudySession]) -> None:
         batch_size=BATCH_SIZE,
     )
     history = StudySession.history.model
+    _copy_topics_to_history(sessions)
     changed = [s for s in sessions if s.updated_at > s.created_at]
     if not changed:
         return
@@ -1701,6 +1702,34 @@ def _session_topics_and_history(sessions: list[StudySession]) -> None:
         date="updated_at",
         user="CASE WHEN record_entered_at = updated_at THEN record_entered_by_id END",
     )
+    _copy_topics_to_history([s for s in changed if s._demo_topics], kinds=("~",))
+
+
+def _copy_topics_to_history(sessions: list[StudySession], kinds: tuple[str, ...] = ("+",)) -> None:
+    """The topics each session's history rows of ``kinds`` hold (what simple-history writes for a tracked
+    many-to-many field): the session's topic links copied next to each row, one INSERT ... SELECT per batch.
+    The demo's topics never change, so every row holds the topics the session has now."""
+    pks = [s.pk for s in sessions]
+    if not pks:
+        return
+    through = StudySession.topics.through
+    history = StudySession.history.model
+    through_history = history.topics.model
+    qn = connection.ops.quote_name
+    columns = [qn(f.column) for f in through._meta.concrete_fields]
+    source = qn(through._meta.get_field("studysession").column)
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for i in range(0, len(pks), BATCH_SIZE):
+            chunk = pks[i : i + BATCH_SIZE]
+            which = "= ANY(%s)" if postgresql else f"IN ({', '.join(['%s'] * len(chunk))})"
+            cursor.execute(
+                f"INSERT INTO {qn(through_history._meta.db_table)} ({', '.join(columns)}, history_id) "
+                f"SELECT {', '.join(f't.{c}' for c in columns)}, h.history_id "
+                f"FROM {qn(through._meta.db_table)} t JOIN {qn(history._meta.db_table)} h ON h.id = t.{source} "
+                f"WHERE t.{source} {which} AND h.history_type IN ({', '.join(['%s'] * len(kinds))})",
+                [*([chunk] if postgresql else chunk), *kinds],
+            )
 
 
 def _simulate_group(world: DemoWorld, gi: int, flags: _GroupFlags) -> list[SessionSim]:
@@ -1894,6 +1923,9 @@ def _simulate_session(world, gi, gp, grng, flags, day, monthly, roster, covered,
         place=place[:100],
         host=host.person if host is not None else None,
         materials=materials,
+        # Entered with the session: most a week or more before it, some within the last days (late
+        # against the five working days inspections ask for), the year-end rush after the fact.
+        materials_entered_at=created if materials else None,
         record=record if in_db else "",
         record_entered_at=record_at if in_db else None,
         record_entered_by=author if in_db else None,

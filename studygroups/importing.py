@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from core.models import Membership, OrgUnit, Person, StudyGroup
 
@@ -51,6 +52,9 @@ ROLES = {
     "学习秘书": Membership.Role.SECRETARY,
 }
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+# Text a spreadsheet would run as a formula when the value is exported and opened again (CSV/formula
+# injection). A leading "-" stays allowed: "-" alone and negative numbers are ordinary values.
+FORMULA_STARTS = ("=", "+", "@")
 ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -144,6 +148,8 @@ def import_workbook(*, file: IO[bytes], county: OrgUnit, user) -> ImportResult:
     if sheets is None:
         return ImportResult(errors=list(errors))
     unit_cells, member_cells = sheets
+    _check_formulas(UNIT_SHEET, unit_cells, errors)
+    _check_formulas(MEMBER_SHEET, member_cells, errors)
     units = [unit for row, cells in unit_cells if (unit := _parse_unit(row, cells, errors))]
     members = [member for row, cells in member_cells if (member := _parse_member(row, cells, errors))]
     _check_across_rows(unit_cells, member_cells, county, errors)
@@ -220,6 +226,7 @@ NOTES = (
     (),
     ("注意", "", "", "第一行是表头，请勿修改；从第二行起每行一条记录，空行会被忽略。"),
     ("", "", "", "导入前整个文件一并校验，任何一行有误都不会写入任何数据，并列出有误的行号和原因。"),
+    ("", "", "", "单元格中不能有公式，文字也不能以 =、+、@ 开头（电子表格会把它当作公式执行）。"),
     ("", "", "", "重复导入同一文件不会产生任何变化。"),
     ("", "", "", f"每个文件最多 {MAX_ROWS} 行。"),
 )
@@ -249,7 +256,9 @@ def _read_file(file: IO[bytes], errors: _Errors) -> tuple[Cells, Cells] | None:
         wb = None
         if head == ZIP_MAGIC:
             try:
-                wb = openpyxl.load_workbook(file, read_only=True, data_only=True)
+                # Formulas as written (data_only=False), so a formula cell is seen and refused rather
+                # than read as its cached value.
+                wb = openpyxl.load_workbook(file, read_only=True, data_only=False)
             except Exception:  # any failure to parse untrusted content means "not a workbook"
                 wb = None
         if wb is None:
@@ -329,6 +338,18 @@ def _date(value) -> datetime.date | None:
             except ValueError:
                 pass
     raise ValueError(text)
+
+
+def _check_formulas(sheet: str, rows: Cells, errors: _Errors) -> None:
+    """Refuse formula cells and text starting like a formula (=, +, @): stored, it would run in the
+    spreadsheet of whoever exports and opens it later."""
+    for row, cells in rows:
+        for header, value in cells.items():
+            # openpyxl gives a formula cell as its text "=..." or, for array and table formulas, an object.
+            is_formula = isinstance(value, (ArrayFormula, DataTableFormula))
+            if is_formula or _text(value).startswith(FORMULA_STARTS):
+                message = _("“%(column)s” starts with %(sign)s, which a spreadsheet would run as a formula.")
+                errors.add(sheet, row, "formula", message, column=header, sign="=" if is_formula else _text(value)[0])
 
 
 def _check_length(errors: _Errors, sheet: str, row: int, model, field_name: str, header: str, value: str) -> None:

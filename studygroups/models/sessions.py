@@ -52,6 +52,10 @@ class StudySession(AuditedModel):
         Person, verbose_name=_("host"), on_delete=models.PROTECT, null=True, blank=True, related_name="hosted_sessions"
     )
     materials = models.TextField(_("materials"), blank=True)
+    # When the materials were first entered (inspections check "five working days before" against it).
+    # Set once, by the session service, and never moved: clearing and refilling the materials keeps the
+    # first time, and the history shows the clearing.
+    materials_entered_at = models.DateTimeField(_("materials first entered at"), null=True, blank=True, editable=False)
     record = models.TextField(_("written record"), blank=True)
     record_entered_at = models.DateTimeField(_("record entered at"), null=True, blank=True, editable=False)
     record_entered_by = models.ForeignKey(
@@ -75,6 +79,8 @@ class StudySession(AuditedModel):
     submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     scope = Scope(unit="study_group__unit", group=("study_group",), person=None, when="starts_at")
+    # The covered topics are part of the session's history too (read by the inherited HistoricalRecords).
+    _history_m2m_fields = ["topics"]
 
     class Meta:
         verbose_name = _("study session")

@@ -172,6 +172,24 @@ def _stamp_record(session: StudySession, user: User | None) -> None:
         session.record_entered_by = user
 
 
+def _stamp_materials(session: StudySession, *, had_materials: bool) -> None:
+    """The first time the materials get content, remember when (never moved afterwards: materials cleared
+    and entered again keep the first time). A session stored with materials before the stamp existed
+    (``had_materials``) is not stamped on its next edit, which would date them wrongly."""
+    if session.materials_entered_at is None and not had_materials and session.materials.strip():
+        session.materials_entered_at = timezone.now()
+
+
+def _set_topics(session: StudySession, topics) -> None:
+    """Link ``topics`` without a history row of their own: the save that follows records them together
+    with the other fields, one row per edit (simple-history would add one per added and removed batch)."""
+    session.skip_history_when_saving = True
+    try:
+        session.topics.set(topics)
+    finally:
+        del session.skip_history_when_saving
+
+
 def session_create(
     *,
     user: User,
@@ -191,10 +209,12 @@ def session_create(
         if name in data:
             setattr(session, name, data[name])
     _stamp_record(session, user)
+    _stamp_materials(session, had_materials=False)
     session._history_user = user
     try:
         with transaction.atomic():
             session.save()
+            # Tracked by the history: with topics, a "~" row by the same user follows the "+" row.
             session.topics.set(topics)
     except IntegrityError:
         # The same form arrived twice at once: the other request stored it first.
@@ -221,6 +241,7 @@ def session_update(
     if session.version != version:
         raise SessionConflict(StudySession.objects.select_related("host").get(pk=session.pk))
     notice_changed = any(name in data and getattr(session, name) != data[name] for name in NOTICE_FIELDS)
+    had_materials = bool(session.materials.strip())
     for name in SESSION_FIELDS:
         if name in data:
             setattr(session, name, data[name])
@@ -228,11 +249,12 @@ def session_update(
         # Rescheduled after the notice went out: the next run of the notice task tells everyone again.
         session.notice_sent_at = None
     _stamp_record(session, user)
+    _stamp_materials(session, had_materials=had_materials)
     session.version += 1  # the row is locked: no one else can be between the comparison and this save
     session._history_user = user
-    session.save()
     if topics is not None:
-        session.topics.set(topics)
+        _set_topics(session, topics)
+    session.save()  # one history row: the fields and the topics as they are now
     return session
 
 

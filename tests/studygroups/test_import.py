@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl.worksheet.formula import ArrayFormula
 
 from core.models import Membership, OrgUnit, Person, StudyGroup
 from studygroups import importing
@@ -350,6 +351,49 @@ def test_bad_upload_shows_rows_and_writes_nothing(world, client):
     assert [(e.sheet, e.row, e.code) for e in response.context["errors"]] == [(MEMBER_SHEET, 2, "bad_gender")]
     assert 'id="import-errors"' in response.content.decode()
     assert counts() == before
+
+
+def test_formula_cells_are_refused_with_chinese_row_errors_and_nothing_is_saved(world, client):
+    members = [
+        with_cell(GOOD_MEMBER, 1, '=HYPERLINK("http://x","y")'),  # openpyxl stores it as a formula cell
+        ("甲旗财政局", "李娜", "女", "+1", None, "成员", "2024-01-01", None),
+        ("甲旗财政局", "王芳", "女", "", "@SUM(A1)", "成员", "2024-01-01", None),
+    ]
+    data = workbook([with_cell(GOOD_UNIT, 3, "  =1+1")], members)
+    assert openpyxl.load_workbook(io.BytesIO(data))[MEMBER_SHEET]["B2"].data_type == "f"
+    client.force_login(world.users.staff)
+    before = counts()
+    response = upload(client, data)
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    assert [(e.sheet, e.row, e.code) for e in errors] == [
+        (UNIT_SHEET, 2, "formula"),
+        (MEMBER_SHEET, 2, "formula"),
+        (MEMBER_SHEET, 3, "formula"),
+        (MEMBER_SHEET, 4, "formula"),
+    ]
+    messages = [e.message for e in errors]
+    assert messages[1] == "“姓名”以“=”开头，电子表格会把它当作公式执行；请直接填写内容，不要以该符号开头。"
+    assert messages[0].startswith("“中心组名称”以“=”开头") and messages[2].startswith("“职务”以“+”开头")
+    assert messages[3].startswith("“电话”以“@”开头")
+    html = response.content.decode()
+    assert 'id="import-errors"' in html and "“姓名”以“=”开头" in html and "<td>成员</td><td>3</td>" in html
+    assert counts() == before
+
+
+def test_array_formula_cells_are_refused(world):
+    wb = openpyxl.load_workbook(io.BytesIO(workbook([GOOD_UNIT], [GOOD_MEMBER])))
+    wb[MEMBER_SHEET]["D2"] = ArrayFormula("D2", "=UPPER(B2)")
+    out = io.BytesIO()
+    wb.save(out)
+    result = run(world, out.getvalue())
+    assert codes(result) == [(MEMBER_SHEET, 2, "formula")]
+
+
+def test_a_leading_minus_is_an_ordinary_value(world):
+    result = run(world, workbook([GOOD_UNIT], [with_cell(GOOD_MEMBER, 4, "-")]))
+    assert result.ok, result.errors
+    assert Person.objects.get(name="张伟").phone == "-"
 
 
 def test_upload_spooled_to_disk_is_read(world, client, settings):

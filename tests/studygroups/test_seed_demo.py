@@ -557,6 +557,32 @@ class TestDemoRecords:
                 assert s.study_group.name in s.record and "应到" in s.record
         assert leader_hosts / len(sessions) >= 0.75, "the leader usually hosts"
 
+    def test_materials_entry_times_are_realistic(self, demo_world):
+        sessions = list(StudySession.objects.all())
+        assert all(s.materials_entered_at == s.created_at for s in sessions)  # entered with the session
+        ahead = Counter()
+        for s in sessions:
+            days = (s.day - timezone.localdate(s.materials_entered_at)).days
+            ahead["after" if days < 0 else "short" if days < 7 else "week"] += 1
+        assert ahead["week"] / len(sessions) >= 0.7, ahead  # most a week or more before
+        assert ahead["short"] and ahead["after"], ahead  # some late, the year-end rush after the fact
+        first = StudySession.history.filter(history_type="+", materials_entered_at=F("created_at"))
+        assert first.count() == len(sessions)
+
+    def test_session_history_rows_hold_the_sessions_topics(self, demo_world):
+        topics = defaultdict(set)
+        for session_id, topic_id in StudySession.topics.through.objects.values_list("studysession", "plantopic"):
+            topics[session_id].add(topic_id)
+        assert topics
+        held = defaultdict(set)
+        links = StudySession.history.model.topics.model.objects.values_list("history", "plantopic")
+        for history_id, topic_id in links:
+            held[history_id].add(topic_id)
+        records = list(StudySession.history.values_list("history_id", "id", "history_type"))
+        assert {kind for _h, _id, kind in records} == {"+", "~"}
+        for history_id, session_id, _kind in records:
+            assert held[history_id] == topics[session_id], (session_id, history_id)
+
     def test_speakers_attended_and_take_turns(self, demo_world):
         attended = set(Attendance.objects.filter(status__in=[S.PRESENT, S.LATE]).values_list("session", "person"))
         per_session = Counter()

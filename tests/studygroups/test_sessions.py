@@ -694,3 +694,133 @@ def test_list_flags_missing_records_only_for_sessions_already_held(client, world
     rows = {title: html[html.index(title) :].split("</tr>", 1)[0] for title in (held.title, coming.title)}
     assert 'data-record="missing"' in rows["已举行"]
     assert 'data-record="not-due"' in rows["将举行"] and 'data-record="missing"' not in rows["将举行"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# History of the covered topics
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _topics_of(record) -> set[str]:
+    """The topic titles a session's history record holds."""
+    return {row.plantopic.title for row in record.topics.select_related("plantopic")}
+
+
+def test_a_topic_change_through_the_edit_page_is_one_history_row_with_the_user(client, world):
+    plan = PlanFactory(study_group=world.home.dept_group, year=2025)
+    first, kept, new = (PlanTopicFactory(plan=plan, title=title) for title in ("专题甲", "专题乙", "专题丙"))
+    session, _created = session_create(
+        user=world.users.secretary,
+        study_group=world.home.dept_group,
+        data={"title": "学习"} | _times(),
+        topics=[first, kept],
+    )
+    before = session.history.count()
+    client.force_login(world.users.secretary)
+    url = reverse("studygroups:session_update", args=[session.pk])
+    response = client.post(url, _update_data(session, topics=[kept.pk, new.pk]))
+    assert response.status_code == 302
+
+    assert session.history.count() == before + 1  # one edit, one row: no rows for the removal and addition
+    latest, previous = session.history.order_by("-history_date", "-history_id")[:2]
+    assert (latest.history_type, latest.history_user) == ("~", world.users.secretary)
+    assert _topics_of(previous) == {"专题甲", "专题乙"}
+    assert _topics_of(latest) == {"专题乙", "专题丙"}
+    assert "topics" in latest.diff_against(previous).changed_fields
+
+    client.force_login(world.users.staff)
+    page = client.get(reverse("record_history", args=["session", session.pk]))
+    [change] = [c for c in page.context["rows"][0]["changes"] if c["field"] == "涉及的计划专题"]
+    assert (change["old"], change["new"]) == ("专题乙、专题甲", "专题丙、专题乙")
+    assert (change["added"], change["removed"]) == (["专题丙"], ["专题甲"])
+    html = page.content.decode()
+    assert "新增: 专题丙" in html and "移除: 专题甲" in html
+    assert str(world.users.secretary) in html
+
+
+def test_topics_linked_at_creation_are_in_the_history_by_the_author(world):
+    topic = PlanTopicFactory(plan=PlanFactory(study_group=world.home.dept_group, year=2025), title="专题甲")
+    session, _created = session_create(
+        user=world.users.secretary, study_group=world.home.dept_group, data={"title": "学习"} | _times(), topics=[topic]
+    )
+    history = list(session.history.order_by("history_date", "history_id"))
+    assert [(h.history_type, h.history_user) for h in history] == [
+        ("+", world.users.secretary),
+        ("~", world.users.secretary),
+    ]
+    assert _topics_of(history[0]) == set() and _topics_of(history[1]) == {"专题甲"}
+
+
+def test_topics_set_outside_the_service_are_still_recorded(world):
+    session = _session(world)
+    topic = PlanTopicFactory(plan=PlanFactory(study_group=world.home.dept_group, year=2025), title="专题甲")
+    session._history_user = world.users.staff
+    session.topics.set([topic])
+    latest = session.history.first()
+    assert (latest.history_type, latest.history_user, _topics_of(latest)) == ("~", world.users.staff, {"专题甲"})
+
+
+def test_history_page_names_a_deleted_topic_as_it_was(client, world):
+    plan = PlanFactory(study_group=world.home.dept_group, year=2025)
+    gone = PlanTopicFactory(plan=plan, title="后来删除的专题")
+    session, _created = session_create(
+        user=world.users.secretary, study_group=world.home.dept_group, data={"title": "学习"} | _times(), topics=[gone]
+    )
+    session_update(user=world.users.secretary, session_id=session.pk, version=1, data={}, topics=[])
+    gone.delete()  # only its history knows its title now
+    client.force_login(world.users.auditor)
+    rows = client.get(reverse("record_history", args=["session", session.pk])).context["rows"]
+    removed = [c["removed"] for row in rows for c in row["changes"] if c.get("removed")]
+    assert removed == [["后来删除的专题"]]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# When the materials were first entered
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _times():
+    return {"starts_at": local(2025, 3, 10, 9, 0), "ends_at": local(2025, 3, 10, 11, 0), "place": "会议室"}
+
+
+def test_materials_entered_at_is_stamped_on_creation_and_never_moved(world):
+    user = world.users.secretary
+    started = timezone.now()
+    data = {"title": "学习", "materials": "《决定》"} | _times()
+    session, _created = session_create(user=user, study_group=world.home.dept_group, data=data)
+    stamp = session.materials_entered_at
+    assert stamp is not None and started <= stamp <= timezone.now()
+
+    session = session_update(user=user, session_id=session.pk, version=1, data={"materials": "《决定》《说明》"})
+    assert session.materials_entered_at == stamp
+    # Cleared and entered again: still the first time (the history shows the clearing).
+    session = session_update(user=user, session_id=session.pk, version=2, data={"materials": ""})
+    session = session_update(user=user, session_id=session.pk, version=3, data={"materials": "新材料"})
+    session.refresh_from_db()
+    assert session.materials_entered_at == stamp
+    assert [h.materials for h in session.history.order_by("history_date", "history_id")][-2:] == ["", "新材料"]
+
+
+def test_materials_added_later_are_stamped_then(client, world):
+    user = world.users.secretary
+    session, _created = session_create(user=user, study_group=world.home.dept_group, data={"title": "学习"} | _times())
+    assert session.materials_entered_at is None
+    session = session_update(user=user, session_id=session.pk, version=1, data={"materials": "   "})
+    assert session.materials_entered_at is None  # blank is not materials
+
+    client.force_login(user)
+    url = reverse("studygroups:session_update", args=[session.pk])
+    before = timezone.now()
+    assert client.post(url, _update_data(session, materials="《决定》全文")).status_code == 302
+    session.refresh_from_db()
+    assert before <= session.materials_entered_at <= timezone.now()
+
+    html = client.get(session.get_absolute_url()).content.decode()
+    shown = f"首次录入于 {timezone.localtime(session.materials_entered_at):%Y-%m-%d %H:%M}"
+    assert 'id="session-materials-entered"' in html and shown in html
+
+
+def test_a_session_without_materials_shows_no_entry_time(client, world):
+    client.force_login(world.users.secretary)
+    html = client.get(_session(world).get_absolute_url()).content.decode()
+    assert 'id="session-materials-entered"' not in html
