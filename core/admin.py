@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import Attachment, Membership, Notification, OrgUnit, Person, StudyGroup, User
+from core.models import Attachment, Membership, Notification, OrgUnit, Person, StudyGroup, User, WorkdayOverride
 
 
 @admin.register(User)
@@ -79,3 +80,15 @@ class AttachmentAdmin(AuditedAdmin):
     list_filter = ["kind", "owner_type"]
     list_select_related = ["owner_type"]
     search_fields = ["original_name"]
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(AuditedAdmin):
+    list_display = ["date", "weekday", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj):
+        return formats.date_format(obj.date, "l")

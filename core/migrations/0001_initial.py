@@ -105,6 +105,30 @@ class Migration(migrations.Migration):
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
+            name='HistoricalWorkdayOverride',
+            fields=[
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='entered at')),
+                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
+                ('date', models.DateField(db_index=True, verbose_name='date')),
+                ('is_workday', models.BooleanField(default=False, help_text='Ticked: a weekend or other day made a working day. Unticked: a public holiday.', verbose_name='working day')),
+                ('name', models.CharField(blank=True, help_text='For example Spring Festival or National Day.', max_length=50, verbose_name='holiday name')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': 'historical working-day override',
+                'verbose_name_plural': 'historical working-day overrides',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
             name='OrgUnit',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -330,6 +354,23 @@ class Migration(migrations.Migration):
             model_name='user',
             name='study_group',
             field=models.ForeignKey(blank=True, help_text='For study secretaries: the group whose records they keep.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='secretary_accounts', to='core.studygroup', verbose_name='study group'),
+        ),
+        migrations.CreateModel(
+            name='WorkdayOverride',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='entered at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('date', models.DateField(unique=True, verbose_name='date')),
+                ('is_workday', models.BooleanField(default=False, help_text='Ticked: a weekend or other day made a working day. Unticked: a public holiday.', verbose_name='working day')),
+                ('name', models.CharField(blank=True, help_text='For example Spring Festival or National Day.', max_length=50, verbose_name='holiday name')),
+                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
+            ],
+            options={
+                'verbose_name': 'working-day override',
+                'verbose_name_plural': 'working-day overrides',
+                'ordering': ['-date'],
+            },
         ),
         migrations.CreateModel(
             name='Attachment',

@@ -1,6 +1,7 @@
 from core.models.accounts import READ_ONLY_ROLES, Role, User
 from core.models.attachments import Attachment
 from core.models.audit import AuditedModel
+from core.models.calendar import WorkdayOverride
 from core.models.notifications import Notification
 from core.models.org import Membership, OrgUnit, Person, StudyGroup
 
@@ -15,4 +16,5 @@ __all__ = [
     "Role",
     "StudyGroup",
     "User",
+    "WorkdayOverride",
 ]
