@@ -15,6 +15,13 @@ run: setup
 	@echo
 	@echo "Demo logins (password: $${DEMO_PASSWORD:-demo12345}): staff, inspector, secretary, member, auditor"
 	@echo "Serving on http://$(HOST):$(PORT)/"
+	@echo "Background tasks (notices, reminders): Celery worker with beat, log in var/celery/worker.log"
+	@# The worker runs beside the web server and stops with it (Ctrl-C, or the server ending).
+	@mkdir -p var/celery; \
+	$(BIN)/celery -A config worker --beat -l info --concurrency 2 \
+		--pidfile var/celery/worker.pid --logfile var/celery/worker.log & \
+	worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; trap - EXIT' EXIT INT TERM; \
 	$(MANAGE) runserver --insecure $(HOST):$(PORT)
 
 test: setup-dev
@@ -54,6 +61,7 @@ lint: $(VENV)/.installed-dev
 bench: setup-dev
 	$(BIN)/python bench/seed_demo.py
 
+# Production: one process each (see README); `make run` starts both in one for the demo.
 worker: setup
 	$(BIN)/celery -A config worker -l info
 

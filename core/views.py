@@ -191,9 +191,12 @@ def _m2m_states(field, history_model, records, user) -> dict[int, set[str]]:
 @require_GET
 @transaction.non_atomic_requests
 def healthz(request):
+    """Database and broker state for load balancers: 200 when both answer, else 503 naming what failed."""
     state = {"database": _database_ok(), "broker": _broker_ok()}
     healthy = all(state.values())
     body = {"status": "ok" if healthy else "error"} | {k: "ok" if v else "error" for k, v in state.items()}
+    if not state["broker"]:
+        body["broker_url"] = _broker_url()
     return JsonResponse(body, status=200 if healthy else 503)
 
 
@@ -215,3 +218,12 @@ def _broker_ok() -> bool:
         return True
     except Exception:
         return False
+
+
+def _broker_url() -> str:
+    """The broker the worker uses, its password masked."""
+    from kombu.utils.url import maybe_sanitize_url
+
+    from config.celery import app
+
+    return maybe_sanitize_url(app.conf.broker_url)

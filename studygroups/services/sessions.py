@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import operator
 import uuid
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +21,6 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    DurationField,
     ExpressionWrapper,
     F,
     Max,
@@ -286,17 +287,14 @@ def sessions_due_notice(*, now: datetime.datetime | None = None) -> QuerySet[Stu
     now = now or timezone.now()
     tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
     tomorrow_start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
-    one_day = Value(datetime.timedelta(days=1), output_field=DurationField())
-    horizon = ExpressionWrapper(
-        Value(tomorrow_start, output_field=DateTimeField()) + F("notice_days") * one_day,
-        output_field=DateTimeField(),
-    )
-    return (
-        StudySession.objects.filter(notice_sent_at__isnull=True, starts_at__gt=now)
-        .alias(_horizon=horizon)
-        .filter(starts_at__lt=F("_horizon"))
-        .order_by("starts_at", "pk")
-    )
+    pending = StudySession.objects.filter(notice_sent_at__isnull=True, starts_at__gt=now)
+    # One window per notice period in use (a handful of values), as plain datetimes: SQLite, the embedded
+    # database, cannot multiply a duration by a column.
+    periods = pending.order_by().values_list("notice_days", flat=True).distinct()
+    windows = [Q(notice_days=days, starts_at__lt=tomorrow_start + datetime.timedelta(days=days)) for days in periods]
+    if not windows:
+        return pending.none()
+    return pending.filter(reduce(operator.or_, windows)).order_by("starts_at", "pk")
 
 
 def sessions_due_record_reminder(*, now: datetime.datetime | None = None) -> QuerySet[StudySession]:
