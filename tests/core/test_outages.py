@@ -11,7 +11,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from config.celery import app as celery_app
-from studygroups.models import Person
+from core.models import Person
 from tests.settings_probe import settings_with
 
 CLOSED_REDIS = "redis://:s3cret@127.0.0.1:1/0"
