@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.concurrency import VersionedModel
 from core.models import Attachment, AuditedModel, Person, StudyGroup
 from core.scoping import Scope
 from studygroups.models.plans import PlanTopic
@@ -25,7 +26,7 @@ def default_notice_days() -> int:
     return settings.SESSION_NOTICE_DAYS
 
 
-class StudySession(AuditedModel):
+class StudySession(VersionedModel, AuditedModel):
     """One concentrated study session (集中学习) of a group: when, where, what, who spoke, the record."""
 
     class Kind(models.TextChoices):
@@ -73,8 +74,6 @@ class StudySession(AuditedModel):
     notice_days = models.PositiveSmallIntegerField(_("send the notice days before"), default=default_notice_days)
     notice_sent_at = models.DateTimeField(_("notice sent at"), null=True, blank=True, editable=False)
     record_reminder_sent_at = models.DateTimeField(_("record reminder sent at"), null=True, blank=True, editable=False)
-    # Optimistic locking: a save from a stale form is refused and shown as a conflict.
-    version = models.PositiveIntegerField(default=1, editable=False)
     # One per submitted form, so a double click stores one session.
     submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 

@@ -33,6 +33,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.concurrency import lock_current
 from core.models import Membership, Person, Role, StudyGroup, User
 from core.notifications import notify
 from studygroups.models import Plan, PlanTopic, Speech, StudySession
@@ -59,14 +60,6 @@ SESSION_FIELDS = (
 )
 # Changing these after the notice went out sends the notice again.
 NOTICE_FIELDS = ("starts_at", "ends_at", "place", "title")
-
-
-class SessionConflict(Exception):
-    """Someone saved the session since the form was loaded: nothing was written."""
-
-    def __init__(self, current: StudySession):
-        super().__init__(f"Session {current.pk} is at version {current.version}")
-        self.current = current
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -237,10 +230,8 @@ def session_update(
 ) -> StudySession:
     """Save the fields in ``data`` if nobody saved the session since ``version`` was read.
 
-    Raises SessionConflict (writing nothing) otherwise; the row is locked while compared and saved."""
-    session = StudySession.objects.editable_by(user).select_for_update(of=("self",)).get(pk=session_id)
-    if session.version != version:
-        raise SessionConflict(StudySession.objects.select_related("host").get(pk=session.pk))
+    Raises StaleVersion (writing nothing) otherwise; the row is locked while compared and saved."""
+    session = lock_current(StudySession.objects.editable_by(user), pk=session_id, version=version)
     notice_changed = any(name in data and getattr(session, name) != data[name] for name in NOTICE_FIELDS)
     had_materials = bool(session.materials.strip())
     for name in SESSION_FIELDS:

@@ -1,26 +1,23 @@
 """Study sessions (集中学习), their speeches, the speaker rotation, and each account's notifications."""
 
-import datetime
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView
 
 from core.access import ScopedReadMixin, ensure_can_write
+from core.concurrency import ConflictMixin, StaleVersion
 from core.models import Attachment, StudyGroup
 from studygroups.filters_sessions import SessionFilter, SessionTable
 from studygroups.forms.sessions import GroupPickForm, SessionForm, SessionRecordForm, SessionUpdateForm, SpeechForm
 from studygroups.models import PlanTopic, Speech, StudySession
 from studygroups.services.sessions import (
-    SessionConflict,
     propose_speakers,
     session_by_submission,
     session_create,
@@ -36,21 +33,6 @@ PROPOSED_SPEAKERS = 3
 def _can_edit_sessions(user) -> bool:
     """Staff and secretaries edit the sessions they see (the scoping decides which)."""
     return user.is_superuser or user.role in StudySession.scope.editors
-
-
-def _shown(field, value) -> str:
-    """A form value as a person reads it: local time, choice labels, names."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, datetime.datetime):
-        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
-    if isinstance(field, forms.ModelMultipleChoiceField):
-        return "; ".join(field.label_from_instance(obj) for obj in value)
-    if isinstance(field, forms.ModelChoiceField):
-        return field.label_from_instance(value)
-    if isinstance(field, forms.ChoiceField):
-        return str(dict(field.choices).get(value, value))
-    return str(value)
 
 
 class SessionList(ListPage):
@@ -189,7 +171,7 @@ class SessionCreate(SessionFormPage):
         return redirect(session)
 
 
-class SessionUpdate(SessionFormPage):
+class SessionUpdate(ConflictMixin, SessionFormPage):
     """Edit a session; a save based on a stale version is refused and the conflict shown (HTTP 409)."""
 
     form_class = SessionUpdateForm
@@ -218,38 +200,10 @@ class SessionUpdate(SessionFormPage):
                 data=form.session_data(),
                 topics=topics,
             )
-        except SessionConflict as conflict:
+        except StaleVersion as conflict:
             return self.conflict(form, conflict.current)
         messages.success(self.request, _("Saved."))
         return redirect(self.object)
-
-    def conflict(self, form, current: StudySession):
-        """Nothing was saved: show the stored values beside the user's, and let them save again knowingly."""
-        rows = []
-        stored_topics = set(current.topics.values_list("pk", flat=True))
-        for name, field in form.fields.items():
-            if name == "version":
-                continue
-            yours = form.cleaned_data.get(name)
-            stored = getattr(current, name)
-            if name == "topics":
-                differs = {t.pk for t in yours or ()} != stored_topics
-                stored = current.topics.all()
-            else:
-                differs = stored != yours
-            if differs:
-                rows.append(
-                    {"name": name, "label": field.label, "stored": _shown(field, stored), "yours": _shown(field, yours)}
-                )
-        data = form.data.copy()
-        data[form.add_prefix("version")] = current.version
-        fresh = self.get_form_class()(**(self.get_form_kwargs() | {"instance": current, "data": data}))
-        messages.error(
-            self.request,
-            _("Someone else saved this session while you were editing it. Your changes were NOT saved."),
-        )
-        context = self.get_context_data(form=fresh, conflict_rows=rows, current=current)
-        return render(self.request, self.template_name, context, status=409)
 
 
 class SessionRecord(SessionUpdate):

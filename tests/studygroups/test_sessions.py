@@ -8,12 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.concurrency import StaleVersion
 from core.models import Membership, Notification, Role
 from studygroups.forms.sessions import SessionForm
 from studygroups.models import Plan, Speech, StudySession
 from studygroups.services.sessions import (
     NOTICE,
-    SessionConflict,
     propose_speakers,
     session_create,
     session_update,
@@ -357,7 +357,7 @@ def test_two_people_writing_the_record_from_the_same_version(client, world):
 def test_service_refuses_a_stale_version_and_writes_nothing(world):
     session = _session(world, title="原题")
     session_update(user=world.users.secretary, session_id=session.pk, version=1, data={"title": "一"})
-    with pytest.raises(SessionConflict) as caught:
+    with pytest.raises(StaleVersion) as caught:
         session_update(user=world.users.staff, session_id=session.pk, version=1, data={"title": "二"})
     assert caught.value.current.title == "一" and caught.value.current.version == 2
     session.refresh_from_db()
