@@ -66,3 +66,29 @@ def world(db):
         norole=UserFactory(username="norole"),
     )
     return SimpleNamespace(region=region, home=home, other=other, users=users)
+
+
+@pytest.fixture
+def client_as(client, world):
+    """``client_as("secretary")``: the test client signed in as that account of the shared cast."""
+
+    def _as(account: str):
+        client.force_login(getattr(world.users, account))
+        return client
+
+    return _as
+
+
+@pytest.fixture
+def page_queries():
+    """``page_queries(client, url, params)``: how many SQL queries one GET of a page takes (asserting 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def _count(client, url, params=None) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, params or {})
+        assert response.status_code == 200, url
+        return len(ctx.captured_queries)
+
+    return _count

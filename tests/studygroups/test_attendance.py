@@ -3,8 +3,6 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -456,23 +454,16 @@ def _grow_makeups(world, sessions: int):
             AttendanceFactory(session=session, person=person, status=LEAVE, reason="出差")
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
-def test_makeup_list_query_count_does_not_grow_with_rows(client, world):
+def test_makeup_list_query_count_does_not_grow_with_rows(client, world, page_queries):
     client.force_login(world.users.staff)
     url = reverse("studygroups:makeup_list")
     _grow_makeups(world, 2)
-    small = _queries(client, url)
+    small = page_queries(client, url)
     _grow_makeups(world, 8)
-    assert _queries(client, url) == small
+    assert page_queries(client, url) == small
 
 
-def test_screen_query_count_does_not_grow_with_members(client, world):
+def test_screen_query_count_does_not_grow_with_members(client, world, page_queries):
     session = past_session(world.home.dept_group)
     client.force_login(world.users.secretary)
 
@@ -482,6 +473,6 @@ def test_screen_query_count_does_not_grow_with_members(client, world):
             AttendanceFactory(session=session, person=person, status=LEAVE, reason="出差")
 
     grow(2)
-    small = _queries(client, edit_url(session))
+    small = page_queries(client, edit_url(session))
     grow(10)
-    assert _queries(client, edit_url(session)) == small
+    assert page_queries(client, edit_url(session)) == small

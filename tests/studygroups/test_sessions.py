@@ -3,8 +3,6 @@ import re
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -477,13 +475,6 @@ def test_list_counts_speeches_and_paginates(client, world):
     assert len(client.get(reverse("studygroups:session_list"), {"page": 2}).context["table"].page.object_list) == 2
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def _grow_sessions(world, n):
     for i in range(n):
         host = MembershipFactory(study_group=world.home.dept_group).person
@@ -493,24 +484,24 @@ def _grow_sessions(world, n):
 
 
 @pytest.mark.parametrize("role", ["staff", "secretary", "member"])
-def test_session_list_query_count_does_not_grow_with_rows(client, world, role):
+def test_session_list_query_count_does_not_grow_with_rows(client, world, role, page_queries):
     client.force_login(getattr(world.users, role))
     url = reverse("studygroups:session_list")
     _grow_sessions(world, 2)
-    small = _queries(client, url)
+    small = page_queries(client, url)
     _grow_sessions(world, 12)
-    assert _queries(client, url) == small
+    assert page_queries(client, url) == small
 
 
-def test_session_detail_query_count_does_not_grow_with_speeches(client, world):
+def test_session_detail_query_count_does_not_grow_with_speeches(client, world, page_queries):
     session = _session(world)
     client.force_login(world.users.secretary)
     SpeechFactory(session=session, person=world.home.leader, created_by=world.users.secretary)
-    small = _queries(client, session.get_absolute_url())
+    small = page_queries(client, session.get_absolute_url())
     for _ in range(8):
         person = MembershipFactory(study_group=world.home.dept_group).person
         SpeechFactory(session=session, person=person, created_by=world.users.staff)
-    assert _queries(client, session.get_absolute_url()) == small
+    assert page_queries(client, session.get_absolute_url()) == small
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -670,15 +661,15 @@ def test_notification_list_shows_own_newest_first_and_marks_all_read(client, wor
     assert client.get(url).context["unread_count"] == 0
 
 
-def test_notification_list_query_count_does_not_grow(client, world):
+def test_notification_list_query_count_does_not_grow(client, world, page_queries):
     client.force_login(world.users.member)
     url = reverse("notification_list")
     for _ in range(2):
         _notify(world.users.member, _session(world))
-    small = _queries(client, url)
+    small = page_queries(client, url)
     for _ in range(12):
         _notify(world.users.member, _session(world))
-    assert _queries(client, url) == small
+    assert page_queries(client, url) == small
 
 
 def test_list_flags_missing_records_only_for_sessions_already_held(client, world):
