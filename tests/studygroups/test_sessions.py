@@ -11,13 +11,13 @@ from django.utils import timezone
 from core.models import Membership, Notification, Role
 from studygroups.forms.sessions import SessionForm
 from studygroups.models import Plan, Speech, StudySession
+from studygroups.selectors.stats import with_record_flags
 from studygroups.services.sessions import (
     NOTICE,
     SessionConflict,
     propose_speakers,
     session_create,
     session_update,
-    with_record_flags,
 )
 from tests.factories import MembershipFactory, PersonFactory, UserFactory
 from tests.studygroups.factories_sessions import (
