@@ -42,7 +42,7 @@ class SessionFilter(SearchFilterSet):
         fields = ["q", "study_group", "kind", "year", "date_from", "date_to", "has_record", "late"]
 
     def filter_flag(self, queryset, name, value):
-        # Both flags are annotations of services.sessions.with_record_flags.
+        # Both flags are annotations of selectors.stats.with_record_flags.
         field = {"has_record": "has_record", "late": "record_late"}[name]
         return queryset.filter(**{field: value})
 

@@ -4,7 +4,9 @@ Every queryset starts from ``visible_to(user)``. Counts are aggregated in SQL (p
 or taken from rows the page shows anyway, so the number of queries does not grow with the number of
 sessions or members.
 
-Definitions used by both archives:
+The group's numbers (sessions held, attendance, make-ups, reflections, records, research topics, plan
+topics covered) come from ``selectors.stats``, the one definition the coverage page, the dashboards and
+the reports share; the per-member rows follow the same definitions:
 - a session counts for a member when its local day falls inside one of their memberships of its group;
 - a session is *past* once it has started (``starts_at <= now``); only past sessions count as expected;
 - attended = present + late; attendance rate = attended / past sessions while a member, in per cent,
@@ -16,9 +18,10 @@ Definitions used by both archives:
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -37,6 +40,16 @@ from studygroups.models import (
     Speech,
     StudySession,
     TheoryArticle,
+)
+from studygroups.selectors.stats import (
+    GroupCoverage,
+    GroupStats,
+    Period,
+    attendance_rate,
+    group_stats,
+    local_midnight,
+    research_topics_of,
+    topic_coverage,
 )
 
 ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
@@ -64,24 +77,14 @@ def year_choices(year: int, *, today: datetime.date | None = None) -> list[int]:
     return sorted(years, reverse=True)
 
 
-def local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
     """[start, end) of a calendar year in local time, as aware datetimes (index-friendly filters)."""
-    return local_midnight(datetime.date(year, 1, 1)), local_midnight(datetime.date(year + 1, 1, 1))
-
-
-def attendance_rate(attended: int, expected: int) -> Decimal | None:
-    """attended / expected in per cent, rounded half up to one decimal; None when nothing was expected."""
-    if not expected:
-        return None
-    return (Decimal(attended) * 100 / Decimal(expected)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    period = Period.year(year)
+    return period.start, period.end
 
 
 @dataclass(frozen=True)
-class Period:
+class DaySpan:
     """Days of a membership inside one year, both ends included."""
 
     start: datetime.date
@@ -94,10 +97,10 @@ class Period:
         return local_midnight(self.start), local_midnight(self.end + datetime.timedelta(days=1))
 
 
-def period_in_year(membership: Membership, year: int) -> Period | None:
+def period_in_year(membership: Membership, year: int) -> DaySpan | None:
     start = max(membership.start_date, datetime.date(year, 1, 1))
     end = min(membership.end_date or datetime.date(year, 12, 31), datetime.date(year, 12, 31))
-    return Period(start, end) if start <= end else None
+    return DaySpan(start, end) if start <= end else None
 
 
 def _overlapping_year(memberships: QuerySet, year: int) -> QuerySet:
@@ -106,31 +109,8 @@ def _overlapping_year(memberships: QuerySet, year: int) -> QuerySet:
     )
 
 
-def _topics_of_year(year: int) -> Q:
-    jan1 = datetime.date(year, 1, 1)
-    return Q(assigned_on__lte=datetime.date(year, 12, 31)) & (
-        Q(reported_on__isnull=True) | Q(reported_on__gte=jan1) | Q(applied_on__gte=jan1)
-    )
-
-
 def _attachments(user) -> Prefetch:
     return Prefetch("attachments", queryset=Attachment.objects.visible_to(user).order_by("created_at", "pk"))
-
-
-def _topic_done_by(topic: ResearchTopic, status_done: tuple[str, ...], day_field: str, year_end: datetime.date) -> bool:
-    day = getattr(topic, day_field)
-    return topic.status in status_done and (day is None or day <= year_end)
-
-
-def research_counts(topics: list[ResearchTopic], year: int) -> tuple[int, int]:
-    """(reported, applied) by the end of ``year``: status says so and the date, when set, is not later."""
-    end = datetime.date(year, 12, 31)
-    reported = (ResearchTopic.Status.REPORTED, ResearchTopic.Status.APPLIED)
-    applied = (ResearchTopic.Status.APPLIED,)
-    return (
-        sum(_topic_done_by(t, reported, "reported_on", end) for t in topics),
-        sum(_topic_done_by(t, applied, "applied_on", end) for t in topics),
-    )
 
 
 # --- one member's year ---------------------------------------------------------------------------
@@ -269,7 +249,7 @@ def member_archive(*, user, person: Person, year: int, now: datetime.datetime | 
     group_ids = {m.study_group_id for m in memberships}
     research_topics = list(
         ResearchTopic.objects.visible_to(user)
-        .filter(_topics_of_year(year), lead=person, study_group_id__in=group_ids)
+        .filter(research_topics_of(Period.year(year)), lead=person, study_group_id__in=group_ids)
         .select_related("study_group")
         .prefetch_related(_attachments(user))
         .order_by("assigned_on", "pk")
@@ -334,17 +314,14 @@ class GroupSessionLine:
 
     session: StudySession
     is_past: bool
-
-    @property
-    def record_missing(self) -> bool:
-        return self.is_past and not self.session.record.strip()
+    record_missing: bool = False  # held, no record, and due (see selectors.stats: records missing)
 
 
 @dataclass
 class MemberRow:
     person: Person
     membership: Membership  # the latest of the year, for the role shown
-    periods: list[Period] = field(default_factory=list)
+    periods: list[DaySpan] = field(default_factory=list)
     sessions: int = 0
     sessions_past: int = 0
     attended: int = 0
@@ -366,26 +343,25 @@ class MemberRow:
 
 
 @dataclass
-class GroupTotals:
-    sessions: int = 0  # in the year, scheduled ones included
-    sessions_past: int = 0  # held so far
-    records_missing: int = 0
-    records_late: int = 0
-    expected: int = 0  # member-sessions: past sessions summed over members while they were members
-    attended: int = 0
-    leave: int = 0
-    absent: int = 0
+class GroupTotals(GroupStats):
+    """The group's numbers of the year (``selectors.stats``) and what only the archive adds up."""
+
     speeches: int = 0
-    reflections: int = 0
     self_study_hours: Decimal = Decimal("0")
     articles: int = 0
-    research_topics: int = 0
-    research_reported: int = 0
-    research_applied: int = 0
+
+    @property
+    def sessions(self) -> int:
+        """In the year, scheduled ones included."""
+        return self.sessions_held + self.sessions_scheduled
+
+    @property
+    def sessions_past(self) -> int:
+        return self.sessions_held
 
     @property
     def rate(self) -> Decimal | None:
-        return attendance_rate(self.attended, self.expected)
+        return self.attendance_rate
 
 
 @dataclass
@@ -397,6 +373,7 @@ class GroupArchive:
     members: list[MemberRow]
     research_topics: list[ResearchTopic]
     totals: GroupTotals
+    coverage: GroupCoverage | None = None  # the plan topics of the year, as the coverage page counts them
 
 
 def _per_person(queryset: QuerySet, **aggregates) -> dict[int, dict]:
@@ -404,22 +381,30 @@ def _per_person(queryset: QuerySet, **aggregates) -> dict[int, dict]:
 
 
 def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime | None = None) -> GroupArchive:
-    """The group's year: plans, sessions with counts, a row per member, research topics and totals."""
+    """The group's year: plans, sessions with counts, a row per member, research topics and totals.
+
+    Each plan topic carries ``covered``: the sessions held in the year that cover its title, as the
+    coverage page counts them (``selectors.stats.topic_coverage``).
+    """
     now = now or timezone.now()
-    start, end = year_bounds(year)
-    jan1, dec31 = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    period = Period.year(year)
+    start, end = period.start, period.end
+    jan1, dec31 = period.first_day, period.last_day
     status = Attendance.Status
 
     sessions_in_year = StudySession.objects.visible_to(user).filter(study_group=group, starts_at__gte=start)
     sessions_in_year = sessions_in_year.filter(starts_at__lt=end)
-    covered = Prefetch("sessions", queryset=sessions_in_year.order_by("starts_at", "pk"), to_attr="covered")
-    topics = PlanTopic.objects.visible_to(user).prefetch_related(covered).order_by("order", "planned_month", "pk")
+    topics = PlanTopic.objects.visible_to(user).order_by("order", "planned_month", "pk")
     plans = list(
         Plan.objects.visible_to(user)
         .filter(study_group=group, year=year)
         .prefetch_related(Prefetch("topics", queryset=topics))
         .order_by("level", "quarter", "pk")
     )
+    coverage = topic_coverage([group], period, now=now)[group.pk]
+    for plan in plans:
+        for topic in plan.topics.all():
+            topic.covered = coverage.sessions_for(topic.title)
 
     speeches = Speech.objects.visible_to(user).select_related("person").order_by("-is_lead", "pk")
     sessions = list(
@@ -433,7 +418,11 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
         .prefetch_related(Prefetch("speeches", queryset=speeches), _attachments(user))
         .order_by("starts_at", "pk")
     )
-    lines = [GroupSessionLine(s, s.starts_at <= now) for s in sessions]
+    record_due = now - datetime.timedelta(days=settings.RECORD_REMINDER_DAYS)
+    lines = [
+        GroupSessionLine(s, s.starts_at <= now, record_missing=not s.record and s.ends_at <= record_due)
+        for s in sessions
+    ]
 
     rows: dict[int, MemberRow] = {}
     memberships = (
@@ -445,9 +434,9 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
         row = rows.setdefault(membership.person_id, MemberRow(person=membership.person, membership=membership))
         if membership.start_date >= row.membership.start_date:
             row.membership = membership
-        period = period_in_year(membership, year)
-        if period:
-            row.periods.append(period)
+        span = period_in_year(membership, year)
+        if span:
+            row.periods.append(span)
     for line in lines:
         day = line.session.day
         for row in rows.values():
@@ -495,29 +484,18 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
 
     research_topics = list(
         ResearchTopic.objects.visible_to(user)
-        .filter(_topics_of_year(year), study_group=group)
+        .filter(research_topics_of(period), study_group=group)
         .select_related("lead")
         .prefetch_related(_attachments(user))
         .order_by("assigned_on", "pk")
     )
-    reported, applied = research_counts(research_topics, year)
     members = list(rows.values())
+    stats = group_stats([group], period, now=now)[group.pk]
     totals = GroupTotals(
-        sessions=len(lines),
-        sessions_past=sum(line.is_past for line in lines),
-        records_missing=sum(line.record_missing for line in lines),
-        records_late=sum(line.session.record_is_late for line in lines),
-        expected=sum(r.sessions_past for r in members),
-        attended=sum(r.attended for r in members),
-        leave=sum(r.leave for r in members),
-        absent=sum(r.absent for r in members),
+        **asdict(stats),
         speeches=sum(c["n"] for c in speech_counts.values()),
-        reflections=sum(c["n"] for c in reflection_counts.values()),
         self_study_hours=sum((r.self_study_hours for r in members), Decimal("0")),
         articles=sum(r.articles for r in members),
-        research_topics=len(research_topics),
-        research_reported=reported,
-        research_applied=applied,
     )
     return GroupArchive(
         group=group,
@@ -527,4 +505,5 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
         members=members,
         research_topics=research_topics,
         totals=totals,
+        coverage=coverage,
     )

@@ -172,11 +172,6 @@ def attendance_save(*, session: StudySession, rows, user, now: datetime.datetime
 # Make-up study (补学)
 
 
-def open_makeups(queryset):
-    """Leave not yet made up, from an already scoped Attendance queryset."""
-    return queryset.filter(status=Attendance.Status.LEAVE, makeup_done_on__isnull=True)
-
-
 @transaction.atomic
 def makeup_record(
     *, attendance: Attendance, done_on: datetime.date, notes: str, user, today: datetime.date | None = None

@@ -17,8 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     DateTimeField,
     ExpressionWrapper,
@@ -27,9 +25,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
-    When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -65,27 +61,6 @@ NOTICE_FIELDS = ("starts_at", "ends_at", "place", "title")
 # ---------------------------------------------------------------------------------------------------------------
 # Reads
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def with_record_flags(queryset: QuerySet[StudySession]) -> QuerySet[StudySession]:
-    """Annotate ``has_record`` and ``record_late`` (record entered more than LATE_ENTRY_DAYS after the
-    session's day, in local time) in SQL, so lists can show and filter them without a query per row."""
-    late_after = datetime.timedelta(days=settings.LATE_ENTRY_DAYS)
-    return queryset.alias(
-        _entered_day=TruncDate("record_entered_at"),
-        _start_day=TruncDate("starts_at"),
-    ).annotate(
-        has_record=ExpressionWrapper(~Q(record=""), output_field=BooleanField()),
-        record_late=Case(
-            When(
-                record_entered_at__isnull=False,
-                _entered_day__gt=ExpressionWrapper(F("_start_day") + late_after, output_field=DateTimeField()),
-                then=Value(True),
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-    )
 
 
 def active_member_ids(*, study_group: StudyGroup, day: datetime.date) -> QuerySet:

@@ -27,13 +27,13 @@ from core.models import Attachment, Role, StudyGroup
 from studygroups.filters import SearchFilterSet
 from studygroups.forms.attendance import MakeupForm, ReflectionForm, attendance_formset
 from studygroups.models import Attendance, Reflection, StudySession, entered_late
+from studygroups.selectors.stats import open_makeups
 from studygroups.services.attendance import (
     AttendanceError,
     AttendanceRow,
     attendance_roster,
     attendance_save,
     makeup_record,
-    open_makeups,
     reflection_check,
     reflection_submit,
 )

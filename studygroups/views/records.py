@@ -47,13 +47,8 @@ from studygroups.models import (
     StudySession,
     TheoryArticle,
 )
-from studygroups.services.plans import (
-    COVERAGE_SORTS,
-    can_mark_readings,
-    group_coverage,
-    reading_progress_set,
-    sort_coverage,
-)
+from studygroups.selectors.stats import COVERAGE_SORTS, Period, sort_coverage, topic_coverage
+from studygroups.services.plans import can_mark_readings, reading_progress_set
 from studygroups.services.records import active_in_year, article_save, record_people, research_topic_save
 from studygroups.views.org import PAGE_SIZE, FormPage, ListPage
 
@@ -294,7 +289,7 @@ class PlanCoverage(ScopedReadMixin, FilterView):
         context = super().get_context_data(**kwargs)
         year = _year_param(self.filterset.data.get("year")) or _this_year()
         groups = list(self.object_list)
-        rows = group_coverage(user=self.request.user, groups=groups, year=year)
+        rows = list(topic_coverage(groups, Period.year(year)).values())
         sort = self.request.GET.get("sort", "group")
         rows = sort_coverage(rows, sort)
         page = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("page"))

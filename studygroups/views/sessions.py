@@ -17,13 +17,13 @@ from core.models import Attachment, StudyGroup
 from studygroups.filters_sessions import SessionFilter, SessionTable
 from studygroups.forms.sessions import GroupPickForm, SessionForm, SessionRecordForm, SessionUpdateForm, SpeechForm
 from studygroups.models import PlanTopic, Speech, StudySession
+from studygroups.selectors.stats import with_record_flags
 from studygroups.services.sessions import (
     propose_speakers,
     session_by_submission,
     session_create,
     session_update,
     speech_create,
-    with_record_flags,
 )
 from studygroups.views.org import ListPage
 

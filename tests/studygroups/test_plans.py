@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import OrgUnit, Role, StudyGroup
 from studygroups.models import Plan, PlanTopic, ReadingProgress, RequiredReading
-from studygroups.services.plans import group_coverage
+from studygroups.selectors.stats import Period, topic_coverage
 from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
 from tests.studygroups.factories_records import (
     PlanFactory,
@@ -342,13 +342,13 @@ def test_coverage_of_a_hand_built_plan(world):
     SessionFactory(study_group=group, starts_at=local_dt(2025, 9, 3), topics=[september])
     now = local_dt(2025, 6, 15, 10)
 
-    [row] = group_coverage(user=world.users.staff, groups=[group], year=2025, now=now)
+    row = topic_coverage([group], Period.year(2025), now=now)[group.pk]
 
     assert (row.planned, row.covered, row.uncovered) == (4, 2, 2)
     assert [t.title for t in row.overdue] == ["专题4月"]
     assert [t.title for t in row.upcoming] == ["专题9月"]
     # On 3 September the September session has started: only April is left.
-    [later] = group_coverage(user=world.users.staff, groups=[group], year=2025, now=local_dt(2025, 9, 3, 12))
+    later = topic_coverage([group], Period.year(2025), now=local_dt(2025, 9, 3, 12))[group.pk]
     assert (later.covered, [t.title for t in later.overdue], later.upcoming) == (3, ["专题4月"], [])
 
 
@@ -361,10 +361,10 @@ def test_coverage_counts_a_title_repeated_in_the_quarterly_plan_once(world):
     PlanTopicFactory(plan=quarterly, title="学习条例", planned_month=None)  # due at the quarter's end: June
     SessionFactory(study_group=group, starts_at=local_dt(2025, 4, 8), topics=[repeated])
 
-    [row] = group_coverage(user=world.users.staff, groups=[group], year=2025, now=local_dt(2025, 6, 20))
+    row = topic_coverage([group], Period.year(2025), now=local_dt(2025, 6, 20))[group.pk]
     assert (row.planned, row.covered) == (2, 1)
     assert [t.title for t in row.upcoming] == ["学习条例"]
-    [july] = group_coverage(user=world.users.staff, groups=[group], year=2025, now=local_dt(2025, 7, 1))
+    july = topic_coverage([group], Period.year(2025), now=local_dt(2025, 7, 1))[group.pk]
     assert [t.title for t in july.overdue] == ["学习条例"]
 
 

@@ -10,12 +10,12 @@ from core.concurrency import StaleVersion
 from core.models import Membership, Notification, Role
 from studygroups.forms.sessions import SessionForm
 from studygroups.models import Plan, Speech, StudySession
+from studygroups.selectors.stats import with_record_flags
 from studygroups.services.sessions import (
     NOTICE,
     propose_speakers,
     session_create,
     session_update,
-    with_record_flags,
 )
 from tests.factories import MembershipFactory, PersonFactory, UserFactory
 from tests.studygroups.factories_sessions import (
