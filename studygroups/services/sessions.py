@@ -18,13 +18,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
-    DateTimeField,
-    ExpressionWrapper,
     F,
     Max,
     Q,
     QuerySet,
-    Value,
 )
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
