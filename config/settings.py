@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "studygroups",
     "inspections",
     "reports",
+    "demo",  # development data: seed_demo and the feature apps' demo steps
 ]
 
 MIDDLEWARE = [
