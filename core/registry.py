@@ -37,7 +37,10 @@ class NavEntry:
 
 @dataclass(frozen=True)
 class DemoStep:
-    """A step of ``seed_demo``: ``build(ctx)`` adds an app's rows; ``models`` are flushed in reverse order."""
+    """A step of ``seed_demo`` (the development app ``demo``): ``build(ctx)`` adds an app's rows to the demo
+    region core's part built, after the steps of lower ``order``. ``models`` ("app.Model") are the models it
+    writes, in the order it creates them; ``seed_demo --flush`` deletes them in reverse, the last step's first.
+    """
 
     name: str
     build: Callable[[Any], None]

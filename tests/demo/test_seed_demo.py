@@ -1,16 +1,20 @@
 """seed_demo: the demo region is complete, consistent, deterministic and safe to run.
 
 Most tests read one demo build (seed 7, reference day TODAY: data from 2023-01-01 to 2025-07-14) made
-once per class and rolled back afterwards; the tests that flush or rebuild make their own.
+once per class and rolled back afterwards; the tests that flush or rebuild make their own. Core's part
+(tree, people, accounts) is built by the demo app, the study records by the step studygroups registers.
 """
 
+import ast
 import datetime
 import io
 import re
 from collections import Counter, defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -19,8 +23,13 @@ from django.db.models.functions import TruncDate
 from django.test import override_settings
 from django.utils import timezone
 
-from core.models import Membership, OrgUnit, Person, Role, StudyGroup, User
-from studygroups import demo
+from core import registry
+from core.models import Membership, Notification, OrgUnit, Person, Role, StudyGroup, User, WorkdayOverride
+from core.registry import DemoStep
+from demo import seed
+from demo.context import SCALES, DemoContext, Scale, moment
+from demo.tree import DEMO_USERNAMES
+from demo.writers import Rows, row
 from studygroups.models import (
     Attendance,
     ExamScore,
@@ -39,7 +48,7 @@ from studygroups.models import (
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2025, 7, 15)
-NOW = demo._moment(TODAY)  # the reference moment: the start of TODAY (Asia/Shanghai)
+NOW = moment(TODAY)  # the reference moment: the start of TODAY (Asia/Shanghai)
 K = OrgUnit.Kind
 R = Membership.Role
 S = Attendance.Status
@@ -59,14 +68,13 @@ RECORD_MODELS = (
     TheoryArticle,
     ExamScore,
 )
-ORG_STEPS = [step for step in demo.STEPS if step.key in ("org", "groups", "members", "accounts")]
 
 
 @pytest.fixture(scope="class")
 def demo_world(django_db_setup, django_db_blocker):
     """The demo scale built once for the tests of a class, which only read it; rolled back afterwards."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield demo.build("demo", seed=7, today=TODAY)
+        yield seed.build("demo", seed=7, today=TODAY)
         transaction.set_rollback(True)
 
 
@@ -296,7 +304,7 @@ class TestDemoRegion:
 
     def test_demo_accounts_scopes_and_password(self, demo_world, settings):
         users = {u.username: u for u in User.objects.all()}
-        assert set(users) == set(demo.DEMO_USERNAMES), "seed_demo creates no other account"
+        assert set(users) == set(DEMO_USERNAMES), "seed_demo creates no other account"
         for user in users.values():
             assert user.check_password(settings.DEMO_PASSWORD) and not user.is_superuser and not user.is_staff
             assert user.get_full_name()
@@ -331,12 +339,22 @@ class TestDemoRegion:
             call_command("seed_demo", "--flush", "--no-progress", stdout=io.StringIO())
         assert OrgUnit.objects.exists() and User.objects.count() == 6
 
-    def test_flush_refuses_when_records_it_does_not_know_refer_to_the_tree(self, demo_world, monkeypatch):
-        # As if later models (here: Membership and the records) had been added without joining FLUSH_ORDER.
-        monkeypatch.setattr(demo, "FLUSH_ORDER", [Person, StudyGroup, OrgUnit])
-        with pytest.raises(demo.DemoDataError, match="core.Membership"):
-            demo.flush()
+    def test_flush_refuses_when_records_of_an_app_without_a_step_refer_to_the_tree(self, demo_world, monkeypatch):
+        # As if the study records belonged to an app that registers no demo step.
+        monkeypatch.setattr(registry.demo_steps, "items", [])
+        with pytest.raises(seed.DemoDataError, match="studygroups.StudySession") as refused:
+            seed.flush()
+        assert "studygroups.Attendance" in str(refused.value) and "register its step" in str(refused.value)
         assert Person.objects.count() == len(demo_world.people)
+        assert User.objects.count() == 5
+
+    def test_flush_refuses_when_a_step_leaves_out_a_model_it_fills(self, demo_world, monkeypatch):
+        step = next(step for step in registry.demo_steps if step.name == "studygroups")
+        partial = DemoStep(step.name, step.build, tuple(m for m in step.models if m != "studygroups.Speech"))
+        monkeypatch.setattr(registry.demo_steps, "items", [partial])
+        with pytest.raises(seed.DemoDataError, match="studygroups.Speech"):
+            seed.flush()
+        assert Speech.objects.count() == demo_world.counts["speeches"]
 
 
 class TestDemoRecords:
@@ -492,7 +510,7 @@ class TestDemoRecords:
         assert sum(done.values()) / sum(planned.values()) >= 0.75, "most groups keep to their plan"
         assert min(done[g] / planned[g] for g in planned) < 0.8
         # The groups drawn as behind in 2024 cover less than the others.
-        drawn = {demo_world.groups[gi].pk for gi, year in demo_world.behind if year == 2024}
+        drawn = {demo_world.groups[gi].pk for gi, year in demo_world.state["studygroups"].behind if year == 2024}
 
         def share(groups):
             return sum(done[g] for g in groups) / sum(planned[g] for g in groups)
@@ -529,7 +547,7 @@ class TestDemoRecords:
                 per_year[group, day.year] += 1
         assert sum(sessions.values()) == StudySession.objects.filter(attendances__isnull=False).distinct().count()
         # "Absent leaders": in the groups drawn for it the leader misses a third of the sessions, 3+ a year.
-        drawn = {demo_world.groups[gi].pk for gi in demo_world.session_flags.absent_leader}
+        drawn = {demo_world.groups[gi].pk for gi in demo_world.state["studygroups"].flags.absent_leader}
         assert drawn and {group for (group, _year), n in per_year.items() if n >= 3} & drawn
 
         def rate(groups):
@@ -725,17 +743,17 @@ class TestDemoRecords:
 
 @override_settings(DEMO_PASSWORD="another-demo-pass-42")
 def test_demo_password_comes_from_settings():
-    demo.build("demo", seed=3, today=TODAY, steps=ORG_STEPS)
+    seed.build("demo", seed=3, today=TODAY, steps=())  # core's part only
     for user in User.objects.all():
         assert user.check_password("another-demo-pass-42") and not user.check_password("demo12345")
 
 
 def test_same_seed_same_data_other_seed_other_data():
-    demo.build("demo", seed=11, today=TODAY)
+    seed.build("demo", seed=11, today=TODAY)
     first = snapshot()
     records = first[5]
     assert len(records["sessions"]) > 900 and len(records["attendance"]) > 9000
-    deleted = demo.flush()
+    deleted = seed.flush()
     assert deleted["core.Membership"] == len(first[3])
     assert deleted["studygroups.Attendance"] == len(records["attendance"])
     assert deleted["studygroups.StudySession"] == len(records["sessions"])
@@ -745,11 +763,11 @@ def test_same_seed_same_data_other_seed_other_data():
     assert OrgUnit.history.filter(history_type="-").count() == len(first[0])  # deletions are audited
     assert Attendance.history.filter(history_type="-").count() == len(records["attendance"])
 
-    demo.build("demo", seed=11, today=TODAY)
+    seed.build("demo", seed=11, today=TODAY)
     assert snapshot() == first
 
-    demo.flush()
-    demo.build("demo", seed=12, today=TODAY)
+    seed.flush()
+    seed.build("demo", seed=12, today=TODAY)
     other = snapshot()
     assert other[2] != first[2]  # different people
     assert set(other[2]).isdisjoint(first[2]) or len(set(other[2]) & set(first[2])) < 10
@@ -759,15 +777,15 @@ def test_same_seed_same_data_other_seed_other_data():
 
 def test_a_later_reference_day_keeps_the_past():
     """Built a month later, the earlier data is the same: draws do not depend on the day of the run."""
-    demo.build("demo", seed=4, today=TODAY)
+    seed.build("demo", seed=4, today=TODAY)
     early = {
         (s.study_group.name, s.starts_at, s.title, s.kind, s.host.name)
         for s in StudySession.objects.filter(starts_at__lt=NOW - datetime.timedelta(days=60)).select_related(
             "study_group", "host"
         )
     }
-    demo.flush()
-    demo.build("demo", seed=4, today=TODAY + datetime.timedelta(days=30))
+    seed.flush()
+    seed.build("demo", seed=4, today=TODAY + datetime.timedelta(days=30))
     later = {
         (s.study_group.name, s.starts_at, s.title, s.kind, s.host.name)
         for s in StudySession.objects.filter(starts_at__lt=NOW - datetime.timedelta(days=60)).select_related(
@@ -782,7 +800,7 @@ def test_command_fills_an_empty_database_once():
     call_command("seed_demo", "--scale", "demo", "--seed", "5", "--no-progress", stdout=out, stderr=io.StringIO())
     text = out.getvalue()
     assert "30 study groups" in text and "study sessions" in text and "attendance records" in text
-    for username in demo.DEMO_USERNAMES:
+    for username in DEMO_USERNAMES:
         assert username in text
     # Default reference day: today; nothing lies in the future.
     assert not Membership.objects.filter(start_date__gt=timezone.localdate()).exists()
@@ -806,8 +824,8 @@ def test_command_fills_an_empty_database_once():
 
 def test_several_counties_share_one_region():
     """The prefecture scale's shape, small: short names and township names unique across the region."""
-    scale = demo.Scale("mini", counties=3, departments=8, townships=4, members=3 * 13 * 10, branches=(2, 3))
-    world = demo.build(scale, seed=2, today=TODAY)
+    scale = Scale("mini", counties=3, departments=8, townships=4, members=3 * 13 * 10, branches=(2, 3))
+    world = seed.build(scale, seed=2, today=TODAY)
     counties = list(OrgUnit.objects.filter(kind=K.COUNTY))
     assert len(counties) == 3 and len({c.short_name for c in counties}) == 3
     towns = list(OrgUnit.objects.filter(kind=K.TOWNSHIP).values_list("name", flat=True))
@@ -818,8 +836,8 @@ def test_several_counties_share_one_region():
     assert StudyGroup.objects.visible_to(auditor).count() == 39
     for unit in OrgUnit.objects.select_related("parent"):
         assert unit.path == (unit.parent.descendant_prefix if unit.parent else "/")
-    assert demo.SCALES["prefecture"].groups == 1500 and demo.SCALES["prefecture"].members == 18000
-    assert demo.SCALES["county"].groups == 150 and demo.SCALES["demo"].groups == 30
+    assert SCALES["prefecture"].groups == 1500 and SCALES["prefecture"].members == 18000
+    assert SCALES["county"].groups == 150 and SCALES["demo"].groups == 30
     # Each county its own plans and reading list; the one arrangement of the region reaches all three.
     for county in counties:
         assert Plan.objects.filter(unit=county, level=L.COUNTY).count() == 3
@@ -831,9 +849,74 @@ def test_several_counties_share_one_region():
     assert not Plan.objects.exclude(unit=staff.scope_unit).filter(created_by=staff).exists()
 
 
+@pytest.fixture
+def later_app_step():
+    """A step as a later app (inspections, outreach...) would register it; removed from the registry afterwards.
+    Working-day overrides stand in for the app's own model."""
+    calls = []
+
+    def build(ctx):
+        calls.append(ctx)
+        assert "studygroups" in ctx.state, "runs after the steps of lower order"
+        rows = Rows(ctx, WorkdayOverride, "later app rows")
+        for i, group in enumerate(ctx.groups[:3]):
+            day = datetime.date(ctx.today.year + 1, 1, i + 1)
+            rows.add(row(WorkdayOverride, date=day, name=group.name[:50]), ctx.now, ctx.accounts["staff"])
+        rows.flush()
+
+    step = DemoStep("later_app", build=build, models=("core.WorkdayOverride",), order=500)
+    registry.demo_steps.register(step)
+    yield step, calls
+    registry.demo_steps.items.remove(step)
+
+
+def test_a_later_app_only_registers_its_step(later_app_step):
+    step, calls = later_app_step
+    order = seed.flush_order()
+    assert order[0] is Notification and order[-4:] == [Membership, Person, StudyGroup, OrgUnit]
+    assert order.index(WorkdayOverride) < order.index(ExamScore) < order.index(Plan), "the last step's first"
+    assert order.index(Attendance) < order.index(StudySession) < order.index(PlanTopic) < order.index(Plan)
+
+    out = io.StringIO()
+    call_command("seed_demo", "--seed", "6", "--today", "2025-07-15", "--no-progress", stdout=out, stderr=io.StringIO())
+    assert len(calls) == 1 and isinstance(calls[0], DemoContext)
+    ctx = calls[0]
+    assert len(ctx.groups) == 30 and ctx.today == TODAY and set(ctx.accounts) == set(DEMO_USERNAMES)
+    assert "3 later app rows" in out.getvalue()
+    added = WorkdayOverride.history.filter(history_type="+")
+    assert added.count() == 3 and set(added.values_list("history_user__username", flat=True)) == {"staff"}
+
+    out = io.StringIO()
+    call_command("seed_demo", "--flush", "--seed", "6", "--no-progress", stdout=out, stderr=io.StringIO())
+    assert "3 core.WorkdayOverride" in out.getvalue() and len(calls) == 2
+    assert WorkdayOverride.history.filter(history_type="-").count() == 3  # deleted, audited
+
+    deleted = seed.flush()
+    assert deleted["core.WorkdayOverride"] == 3 and not WorkdayOverride.objects.exists()
+    assert not OrgUnit.objects.exists() and not StudySession.objects.exists()
+
+
+def test_only_a_feature_apps_demo_module_imports_the_demo_app():
+    """Production code never needs the development app: only ``<app>/demo.py`` (imported when it is installed)."""
+    root = Path(settings.BASE_DIR)
+    offenders = []
+    for app in ("core", "studygroups", "inspections", "reports", "config"):
+        for path in sorted((root / app).rglob("*.py")):
+            if path.name == "demo.py" and path.parent.name == app:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "demo"]
+    assert offenders == []
+
+
 @pytest.mark.slow
 def test_county_scale():
-    world = demo.build("county", seed=1, today=TODAY)
+    world = seed.build("county", seed=1, today=TODAY)
     kinds = Counter(OrgUnit.objects.values_list("kind", flat=True))
     assert (kinds[K.COUNTY], kinds[K.DEPARTMENT], kinds[K.TOWNSHIP]) == (1, 125, 24)
     assert StudyGroup.objects.count() == 150
