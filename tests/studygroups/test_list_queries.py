@@ -1,0 +1,106 @@
+"""Every list page answers in an exact, known number of queries, whatever the number of rows.
+
+The baseline below was measured once; a change that adds a query per row (a missing select_related) or a
+query per page fails here, and a deliberate change updates the number.
+"""
+
+import datetime
+import itertools
+
+import pytest
+from django.urls import reverse
+
+from core.notifications import notify
+from studygroups.models import Attendance, Reflection, Speech
+from studygroups.services.sessions import NOTICE
+from tests.studygroups.factories_records import (
+    ExamScoreFactory,
+    PlanFactory,
+    PlanTopicFactory,
+    ReadingProgressFactory,
+    RequiredReadingFactory,
+    ResearchTopicFactory,
+    SelfStudyFactory,
+    TheoryArticleFactory,
+)
+from tests.studygroups.factories_sessions import StudySessionFactory, local
+
+_day = itertools.count()
+
+
+def _fill(world, times: int) -> None:
+    """``times`` more rows of every kind in the home department's group, for every list."""
+    home = world.home
+    people = (home.leader, home.member)
+    for _ in range(times):
+        n = next(_day)
+        start = local(2025, 3, 1, 9, 0) + datetime.timedelta(days=n)
+        plan = PlanFactory(study_group=home.dept_group, year=2000 + n, title=f"计划{n}")
+        topic = PlanTopicFactory(plan=plan)
+        session = StudySessionFactory(study_group=home.dept_group, starts_at=start, host=home.leader, record="记录")
+        session.topics.add(topic)
+        for person in people:
+            Attendance.objects.create(session=session, person=person, status="leave", reason="出差")
+            Reflection.objects.create(session=session, person=person, text="体会")
+            Speech.objects.create(session=session, person=person, topic="发言")
+            SelfStudyFactory(person=person, date=start.date())
+            TheoryArticleFactory(person=person)
+            ExamScoreFactory(person=person, year=2000 + n)
+        reading = RequiredReadingFactory(unit=home.county, year=2025, title=f"书目{n}")
+        ReadingProgressFactory(person=home.member, reading=reading)
+        ResearchTopicFactory(study_group=home.dept_group)
+        notify(users=world.users.__dict__.values(), kind=NOTICE, message=f"通知{n}", target=session, email=False)
+
+
+LISTS = [
+    "studygroups:orgunit_list",
+    "studygroups:studygroup_list",
+    "studygroups:person_list",
+    "studygroups:session_list",
+    "studygroups:plan_list",
+    "studygroups:plan_coverage",
+    "studygroups:reading_list",
+    "studygroups:reflection_list",
+    "studygroups:makeup_list",
+    "studygroups:selfstudy_list",
+    "studygroups:research_list",
+    "studygroups:article_list",
+    "studygroups:exam_list",
+    "notification_list",
+]
+# Measured with rows on the page: {list: (staff, secretary, member)}; None where the role may not open it.
+EXPECTED = {
+    "studygroups:orgunit_list": (8, 7, 8),
+    "studygroups:studygroup_list": (8, 7, 8),
+    "studygroups:person_list": (8, 7, 8),
+    "studygroups:session_list": (9, 8, 10),
+    "studygroups:plan_list": (9, 9, 11),
+    "studygroups:plan_coverage": (8, 7, None),
+    "studygroups:reading_list": (7, 7, 8),
+    "studygroups:reflection_list": (9, 8, 10),
+    "studygroups:makeup_list": (9, 8, 10),
+    "studygroups:selfstudy_list": (10, 9, 10),
+    "studygroups:research_list": (9, 8, 10),
+    "studygroups:article_list": (9, 8, 10),
+    "studygroups:exam_list": (9, 8, 9),
+    "notification_list": (8, 8, 8),
+}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_page_query_count_is_exact_and_constant(client_as, page_queries, world, name):
+    _fill(world, 2)
+    measured = []
+    for account in ("staff", "secretary", "member"):
+        client = client_as(account)
+        if client.get(reverse(name)).status_code != 200:
+            measured.append(None)
+            continue
+        measured.append(page_queries(client, reverse(name)))
+    _fill(world, 5)
+    again = []
+    for account in ("staff", "secretary", "member"):
+        client = client_as(account)
+        again.append(None if measured[len(again)] is None else page_queries(client, reverse(name)))
+    assert again == measured, "the query count grows with the rows"
+    assert tuple(measured) == EXPECTED[name]
