@@ -5,6 +5,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from core import policy
+
 
 class ScopedReadMixin(LoginRequiredMixin):
     """Lists and detail pages: only rows the user may see; another unit's object answers 404."""
@@ -16,11 +18,15 @@ class ScopedReadMixin(LoginRequiredMixin):
         return self.model.objects.visible_to(self.request.user).select_related(*self.select_related)
 
 
+def ensure_can(user, action: policy.Action, model=None) -> None:
+    """403 unless the policy lets the user's role do ``action`` (to records of ``model``) at all."""
+    if not policy.can(user, action, model):
+        raise PermissionDenied
+
+
 def ensure_can_write(user, model) -> None:
     """403 for roles that may never write this model; row-level checks then go through editable_by."""
-    if user.is_superuser:
-        return
-    if user.role not in model.scope.editors:
+    if not policy.can(user, policy.Action.CHANGE, model):
         raise PermissionDenied(_("Your role may not change these records."))
 
 

@@ -22,7 +22,5 @@ def navigation(request):
 
 
 def _allowed(user, permission: tuple[str, str | None]) -> bool:
-    from django.apps import apps
-
     action, label = permission
-    return policy.can(user, action, apps.get_model(label) if label else None)
+    return policy.can(user, action, label)

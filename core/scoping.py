@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
@@ -25,8 +25,8 @@ class Scope:
     group: tuple[str, ...] = ()
     # Lookup to Person, or None.
     person: str | None = None
-    # Roles that may write rows inside their scope (superusers always may).
-    editors: tuple[str, ...] = field(default=("staff", "secretary"))
+    # Roles that may write rows inside their scope (superusers always may); None: core.policy's CHANGE rule.
+    editors: tuple[str, ...] | None = None
     # Rows of a unit (county plans, reading lists) are also visible to the groups below that unit
     # (to read; writing them stays with the unit's own editors).
     shared_down: bool = False
@@ -138,7 +138,7 @@ class ScopedQuerySet(models.QuerySet):
         if kind == "all":
             return self
         scope = self._scope()
-        if scope.assigned and user.role in scope.assigned_only:
+        if scope.assigned and policy.sees_only_assigned(user, self.model):
             return self.filter(**{scope.assigned: user.pk})
         if kind == "unit":
             rows = self.under(user.scope_unit)

@@ -1,4 +1,5 @@
 import datetime
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,29 +16,26 @@ from django.views.decorators.http import require_GET
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from core import policy
 from core.filters import NotificationFilter
-from core.models import Attachment, Membership, Notification, OrgUnit, Person, Role, StudyGroup
+from core.models import Attachment, Membership, Notification, OrgUnit, Person, StudyGroup
 from core.notifications import notifications_mark_read
 from core.registry import dashboard_panels, history_models
 from core.tables import NotificationTable
 
-HISTORY_ROLES = (Role.STAFF, Role.AUDITOR)
 # Photos and PDFs open in the browser; Office files download.
 INLINE_KINDS = (Attachment.Kind.IMAGE, Attachment.Kind.PDF)
-
-
-def dashboard_kind(user) -> str:
-    return "superuser" if user.is_superuser else (user.role or "none")
 
 
 @login_required
 def dashboard(request):
     user = request.user
     today = timezone.localdate()
-    kind = dashboard_kind(user)
+    kind = policy.dashboard_kind(user)
+    scoped_to = policy.scope_kind(user)
     groups = StudyGroup.objects.visible_to(user)
     context = {"today": today}
-    if kind in ("superuser", "staff", "inspector", "auditor"):
+    if policy.can(user, policy.Action.SUPERVISE):
         context["counts"] = {
             "units": OrgUnit.objects.visible_to(user).filter(kind__in=OrgUnit.UNIT_KINDS).count(),
             "groups": groups.count(),
@@ -53,10 +51,10 @@ def dashboard(request):
             )
             .filter(Q(leaders=0) | Q(secretaries=0))[:20]
         )
-    if kind == "secretary":
+    if scoped_to == "group":
         context["group"] = user.study_group
         context["roster"] = user.study_group.memberships_on(today)
-    if kind == "member":
+    if scoped_to == "person":
         context["person"] = user.person
         context["memberships"] = (
             Membership.objects.visible_to(user)
@@ -64,8 +62,9 @@ def dashboard(request):
             .select_related("study_group")
             .order_by("-start_date")
         )
-    if kind == "auditor":
-        context["recent_changes"] = _recent_changes(user)
+    if policy.can(user, policy.Action.HISTORY, Person):
+        # Read only by the dashboards that show it (the auditor's).
+        context["recent_changes"] = partial(_recent_changes, user)
     # What the feature apps add (their AppConfig.ready() registers these panels).
     shown = [panel for panel in dashboard_panels if kind in panel.dashboards]
     context["panel_data"] = {panel.name: panel.context(user, today) for panel in shown}
@@ -90,7 +89,7 @@ def record_history(request, model_name: str, pk: int):
     model = history_models.get(model_name)
     if model is None:
         raise Http404
-    if not (request.user.is_superuser or request.user.role in HISTORY_ROLES):
+    if not policy.can(request.user, policy.Action.HISTORY, model):
         raise PermissionDenied
     obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
     records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))

@@ -15,9 +15,6 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
-READ_ONLY_ROLES = (Role.INSPECTOR, Role.MEMBER, Role.AUDITOR)
-
-
 class User(AbstractUser):
     """An account. Its role and one scope field decide everything it may see (see core.scoping)."""
 
@@ -70,10 +67,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
-
-    @property
-    def is_read_only(self) -> bool:
-        return not self.is_superuser and self.role in READ_ONLY_ROLES
 
     def get_full_name(self):
         # Chinese names: family name first, no space.

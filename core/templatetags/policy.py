@@ -11,8 +11,4 @@ def can(user, action: str, target=None) -> bool:
 
     ``target`` is a record, a model, or an "app_label.Model" label.
     """
-    if isinstance(target, str):
-        from django.apps import apps
-
-        target = apps.get_model(target)
     return policy.can(user, action, target)

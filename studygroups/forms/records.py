@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import policy
 from core.attachments import AttachmentField
-from core.models import OrgUnit, Person, Role, StudyGroup
+from core.models import OrgUnit, Person, StudyGroup
 from studygroups.filters import SearchFilterSet
 from studygroups.forms.org import ScopedModelForm
 from studygroups.models import ExamScore, Plan, PlanTopic, RequiredReading, ResearchTopic, SelfStudy, TheoryArticle
@@ -39,8 +40,9 @@ def _visible_groups(request):
     return record_groups(request.user) if request else StudyGroup.objects.none()
 
 
-def _is_staff_like(user) -> bool:
-    return user.is_superuser or user.role == Role.STAFF
+def _own_only(user) -> bool:
+    """A member writes records for themself only (record_people), so their person is preselected."""
+    return not policy.can(user, policy.Action.OTHERS_RECORDS)
 
 
 class _PersonChoiceMixin:
@@ -48,7 +50,7 @@ class _PersonChoiceMixin:
 
     def _limit_person(self, field_name: str = "person"):
         self.fields[field_name].queryset = record_people(self.user).select_related("unit").order_by("name")
-        if not self.user.is_superuser and self.user.role == Role.MEMBER and not self.instance.pk:
+        if _own_only(self.user) and not self.instance.pk:
             self.fields[field_name].initial = self.user.person_id
             self.fields[field_name].empty_label = None
 
@@ -69,7 +71,7 @@ class PlanForm(ScopedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not _is_staff_like(self.user):
+        if not policy.can(self.user, policy.Action.PUBLISH, Plan):
             # Secretaries write their group's plans; the county's plans come from the propaganda department.
             self.fields["level"].choices = [c for c in Plan.Level.choices if c[0] in Plan.GROUP_LEVELS]
         self.fields["study_group"].queryset = record_groups(self.user)
@@ -214,7 +216,7 @@ class ReadingMarkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["person"].queryset = record_people(user).order_by("name")
-        if not user.is_superuser and user.role == Role.MEMBER:
+        if _own_only(user):
             self.fields["person"].initial = user.person_id
             self.fields["person"].empty_label = None
         self.helper = FormHelper()

@@ -9,12 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Person, Role, StudyGroup
+from core import policy
+from core.models import Person, StudyGroup
 from studygroups.models import Plan, ReadingProgress, RequiredReading
 from studygroups.services.records import record_people
-
-# Roles that record reading progress: members for themselves, secretaries and staff for their members.
-READING_MARKERS = (Role.STAFF, Role.SECRETARY, Role.MEMBER)
 
 
 def plan_unit(*, user, level: str, study_group: StudyGroup | None, unit=None):
@@ -23,11 +21,12 @@ def plan_unit(*, user, level: str, study_group: StudyGroup | None, unit=None):
         return study_group.unit if study_group else None
     if user.is_superuser:
         return unit
-    return user.scope_unit if user.role == Role.STAFF else None
+    return user.scope_unit if policy.can(user, policy.Action.PUBLISH, Plan) else None
 
 
 def can_mark_readings(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.role in READING_MARKERS)
+    """Members mark their own reading, secretaries and staff their members' (record_people says whose)."""
+    return policy.can(user, policy.Action.MARK_READING)
 
 
 @transaction.atomic

@@ -11,15 +11,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import policy
 from core.attachments import attachment_create
-from core.models import Membership, Person, Role, StudyGroup
+from core.models import Membership, Person, StudyGroup
 from studygroups.models import ResearchTopic, TheoryArticle
 
 
 def record_people(user) -> QuerySet[Person]:
     """Whom a user may write records for: a member only themselves; others the members of their groups."""
     people = Person.objects.visible_to(user)
-    if not user.is_superuser and user.role == Role.MEMBER:
+    if not policy.can(user, policy.Action.OTHERS_RECORDS):
         return people.filter(pk=user.person_id)
     return people.filter(pk__in=Membership.objects.visible_to(user).values("person"))
 

@@ -26,8 +26,9 @@ from django.db.models import (
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import policy
 from core.concurrency import lock_current
-from core.models import Membership, Person, Role, StudyGroup, User
+from core.models import Membership, Person, StudyGroup, User
 from core.notifications import notify
 from studygroups.models import Plan, PlanTopic, Speech, StudySession
 
@@ -273,7 +274,8 @@ def sessions_due_record_reminder(*, now: datetime.datetime | None = None) -> Que
 
 
 def _secretary_accounts(study_group_id: int) -> QuerySet[User]:
-    return User.objects.filter(role=Role.SECRETARY, study_group_id=study_group_id, is_active=True)
+    """The accounts scoped to the group: its secretaries, who keep its records."""
+    return User.objects.filter(role__in=policy.GROUP_ROLES, study_group_id=study_group_id, is_active=True)
 
 
 def notice_recipients(session: StudySession) -> list[User]:

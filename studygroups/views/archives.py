@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 
-from core.models import Attachment, Person, Role, StudyGroup
+from core import policy
+from core.models import Attachment, Person, StudyGroup
 from studygroups.selectors.archives import group_archive as select_group_archive
 from studygroups.selectors.archives import member_archive as select_member_archive
 from studygroups.selectors.archives import parse_year, year_choices
@@ -18,7 +19,7 @@ INLINE_KINDS = (Attachment.Kind.IMAGE, Attachment.Kind.PDF)
 def archive_people(user):
     """People whose archive ``user`` may open: their scope, and for a member only themself."""
     people = Person.objects.visible_to(user)
-    if not user.is_superuser and user.role == Role.MEMBER:
+    if not policy.can(user, policy.Action.OTHERS_RECORDS):
         people = people.filter(pk=user.person_id)
     return people
 
@@ -36,7 +37,7 @@ def member_archive(request, pk):
 @login_required
 def group_archive(request, pk):
     group = get_object_or_404(StudyGroup.objects.visible_to(request.user).select_related("unit"), pk=pk)
-    if not request.user.is_superuser and request.user.role == Role.MEMBER:
+    if not policy.can(request.user, policy.Action.BROWSE):
         # The group's archive lists every member's scores and hours: not for colleagues to read.
         raise PermissionDenied
 

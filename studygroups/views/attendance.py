@@ -22,8 +22,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.access import ensure_can_write
-from core.models import Attachment, Role, StudyGroup
+from core import policy
+from core.access import ensure_can, ensure_can_write
+from core.models import Attachment, StudyGroup
 from studygroups.filters import SearchFilterSet
 from studygroups.forms.attendance import MakeupForm, ReflectionForm, attendance_formset
 from studygroups.models import Attendance, Reflection, StudySession, entered_late
@@ -236,8 +237,9 @@ class MakeupTable(SessionRecordTable):
         row_attrs = {"data-late": _late_attrs, "data-attendance": lambda record: record.pk}
 
 
-def _is_member(user) -> bool:
-    return not user.is_superuser and user.role == Role.MEMBER
+def _own_only(user) -> bool:
+    """A member reaches only their own make-ups, not their colleagues'."""
+    return not policy.can(user, policy.Action.OTHERS_RECORDS)
 
 
 class MakeupList(ListPage):
@@ -252,19 +254,20 @@ class MakeupList(ListPage):
     def get_queryset(self):
         queryset = open_makeups(super().get_queryset())
         user = self.request.user
-        if _is_member(user):
+        if _own_only(user):
             queryset = queryset.filter(person_id=user.person_id)
         return queryset.order_by("session__starts_at", "person__name", "pk")
 
     def get_table_kwargs(self):
         user = self.request.user
-        can_record = user.is_superuser or user.role in (Role.STAFF, Role.SECRETARY, Role.MEMBER)
+        can_record = policy.can(user, policy.Action.KEEP_RECORDS)
         return {} if can_record else {"exclude": ("action",)}
 
 
 def _makeup_rows(user):
     """Rows whose make-up the user may record: members their own; the group's secretary and staff theirs."""
-    if _is_member(user):
+    if _own_only(user):
+        ensure_can(user, policy.Action.KEEP_RECORDS)
         return Attendance.objects.visible_to(user).filter(person_id=user.person_id)
     ensure_can_write(user, Attendance)
     return Attendance.objects.editable_by(user)

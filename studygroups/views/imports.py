@@ -15,8 +15,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.access import ensure_can_write
+from core.access import ensure_can
 from core.models import OrgUnit
+from core.policy import Action
 from studygroups.importing import TEMPLATE_FILENAME, XLSX_CONTENT_TYPE, RowError, build_template, import_workbook
 
 
@@ -50,7 +51,7 @@ def _own_county(user) -> OrgUnit | None:
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     user = request.user
-    ensure_can_write(user, OrgUnit)
+    ensure_can(user, Action.IMPORT)
     own_county = _own_county(user)
     counties = None
     if own_county is None:
@@ -74,7 +75,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
-    ensure_can_write(request.user, OrgUnit)
+    ensure_can(request.user, Action.IMPORT)
     response = HttpResponse(build_template(), content_type=XLSX_CONTENT_TYPE)
     # An ASCII name for old clients, the Chinese one in RFC 5987 form for the rest.
     response["Content-Disposition"] = (

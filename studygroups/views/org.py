@@ -8,6 +8,7 @@ from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from core import policy
 from core.access import ScopedReadMixin, ScopedWriteMixin
 from core.models import Membership, OrgUnit, Person, StudyGroup
 from studygroups.filters import OrgUnitFilter, PersonFilter, StudyGroupFilter
@@ -28,8 +29,7 @@ class ListPage(ScopedReadMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
-        user = self.request.user
-        can_create = user.is_superuser or user.role in self.model.scope.editors
+        can_create = policy.can(self.request.user, policy.Action.CHANGE, self.model)
         context["create_url_name"] = self.create_url_name if can_create else ""
         return context
 
@@ -107,7 +107,7 @@ class StudyGroupDetail(ScopedReadMixin, DetailView):
         context["former"] = [m for m in memberships if not m.is_active_on(day)]
         user = self.request.user
         context["can_edit_members"] = user.is_superuser or (
-            user.role in Membership.scope.editors
+            policy.can(user, policy.Action.CHANGE, Membership)
             and StudyGroup.objects.editable_by(user).filter(pk=self.object.pk).exists()
         )
         return context

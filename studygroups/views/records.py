@@ -16,8 +16,9 @@ from django.views.generic import CreateView, DetailView, FormView, UpdateView
 from django_filters.views import FilterView
 from django_tables2.utils import A
 
-from core.access import ScopedReadMixin
-from core.models import Attachment, Membership, Person, Role, StudyGroup
+from core import policy
+from core.access import ScopedReadMixin, ensure_can
+from core.models import Attachment, Membership, Person, StudyGroup
 from studygroups.forms.records import (
     ArticleFilter,
     CoverageFilter,
@@ -55,17 +56,11 @@ from studygroups.views.org import PAGE_SIZE, FormPage, ListPage
 LIST_TEMPLATE = "studygroups/includes/records_list.html"
 DATE = "Y-m-d"
 DATETIME = "Y-m-d H:i"
-# Roles that read the supervision pages (coverage, everybody's reading progress); members see their own.
-SUPERVISORS = (Role.STAFF, Role.INSPECTOR, Role.AUDITOR, Role.SECRETARY)
 
 
-def _is_member(user) -> bool:
-    return not user.is_superuser and user.role == Role.MEMBER
-
-
-def _ensure_supervisor(user) -> None:
-    if not (user.is_superuser or user.role in SUPERVISORS):
-        raise PermissionDenied
+def _reaches_others(user) -> bool:
+    """Other people's personal records (progress, scores); a member reaches only their own."""
+    return policy.can(user, policy.Action.OTHERS_RECORDS)
 
 
 def _this_year() -> int:
@@ -121,20 +116,27 @@ class RecordUpdate(FormPage, UpdateView):
         return obj
 
 
-def _edit_column(url_name: str, condition: str = "True") -> tables.TemplateColumn:
+def _edit_column(url_name: str, *, personal: bool = False) -> tables.TemplateColumn:
+    """An "Edit" link on rows the user's role may change; on ``personal`` records (self-study, articles) only
+    on the user's own rows, unless they keep other people's records too."""
+    if personal:
+        condition = (
+            '{% can user "others_records" as reaches_others %}'
+            "{% if may_change and reaches_others or may_change and record.person_id == user.person_id %}"
+        )
+    else:
+        condition = "{% if may_change %}"
+    link = (
+        '<a class="btn btn-link btn-sm p-0" href="{% url \'' + url_name + '\' record.pk %}">{% translate "Edit" %}</a>'
+    )
     return tables.TemplateColumn(
-        template_code=(
-            "{% load i18n %}{% if " + condition + " %}"
-            '<a class="btn btn-link btn-sm p-0" href="{% url \'' + url_name + "' record.pk %}\">"
-            '{% translate "Edit" %}</a>{% endif %}'
-        ),
+        template_code='{% load i18n policy %}{% can user "change" record as may_change %}'
+        + condition
+        + link
+        + "{% endif %}",
         verbose_name="",
         orderable=False,
     )
-
-
-WRITER = 'user.is_superuser or user.role == "staff" or user.role == "secretary"'
-OWN_OR_WRITER = f"{WRITER} or record.person_id == user.person_id"
 
 
 # Plans
@@ -271,7 +273,7 @@ class PlanCoverage(ScopedReadMixin, FilterView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _ensure_supervisor(request.user)
+            ensure_can(request.user, policy.Action.BROWSE)
         return super().dispatch(request, *args, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class):
@@ -323,7 +325,7 @@ class ReadingTable(tables.Table):
         accessor="my_finished_on",
         order_by=("my_finished_on",),
     )
-    edit = _edit_column("studygroups:reading_update", 'user.is_superuser or user.role == "staff"')
+    edit = _edit_column("studygroups:reading_update")
 
     class Meta:
         model = RequiredReading
@@ -344,7 +346,7 @@ class ReadingList(YearDefaultMixin, RecordList):
     def get_queryset(self):
         user = self.request.user
         readings = RequiredReading.objects.visible_to(user).select_related("unit", "created_by")
-        if _is_member(user):
+        if not _reaches_others(user):
             mine = ReadingProgress.objects.filter(reading=OuterRef("pk"), person_id=user.person_id)
             readings = readings.annotate(my_finished_on=Subquery(mine.values("finished_on")[:1]))
         else:
@@ -363,15 +365,15 @@ class ReadingList(YearDefaultMixin, RecordList):
 
     def get_table_kwargs(self):
         user = self.request.user
-        exclude = ["finished_count"] if _is_member(user) else ["mine"]
-        if not (user.is_superuser or user.role == Role.STAFF):
+        exclude = ["mine"] if _reaches_others(user) else ["finished_count"]
+        if not policy.can(user, policy.Action.CHANGE, RequiredReading):
             exclude.append("edit")
         return {"exclude": exclude}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["can_see_progress"] = user.is_superuser or user.role in SUPERVISORS
+        context["can_see_progress"] = policy.can(user, policy.Action.BROWSE)
         context["year"] = self.year
         return context
 
@@ -415,7 +417,7 @@ class ReadingMark(LoginRequiredMixin, FormView):
 
     def get_initial(self):
         user = self.request.user
-        if _is_member(user):
+        if not _reaches_others(user):
             progress = ReadingProgress.objects.filter(reading=self.reading, person_id=user.person_id).first()
             if progress:
                 return {"finished": progress.finished_on is not None, "finished_on": progress.finished_on}
@@ -462,7 +464,7 @@ class ReadingProgressList(YearDefaultMixin, ListPage):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _ensure_supervisor(request.user)
+            ensure_can(request.user, policy.Action.BROWSE)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -502,7 +504,7 @@ class SelfStudyTable(tables.Table):
     notes = tables.Column(verbose_name=_("Notes"), orderable=False)
     created_by = tables.Column(verbose_name=_("Entered by"))
     created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
-    edit = _edit_column("studygroups:selfstudy_update", OWN_OR_WRITER)
+    edit = _edit_column("studygroups:selfstudy_update", personal=True)
 
     class Meta:
         model = SelfStudy
@@ -657,7 +659,7 @@ class ArticleTable(tables.Table):
     attachment_count = tables.Column(verbose_name=_("Files"))
     created_by = tables.Column(verbose_name=_("Entered by"))
     created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
-    edit = _edit_column("studygroups:article_update", OWN_OR_WRITER)
+    edit = _edit_column("studygroups:article_update", personal=True)
 
     class Meta:
         model = TheoryArticle
@@ -731,7 +733,7 @@ class ExamTable(tables.Table):
     exam_date = tables.DateColumn(format=DATE)
     created_by = tables.Column(verbose_name=_("Entered by"))
     created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
-    edit = _edit_column("studygroups:exam_update", WRITER)
+    edit = _edit_column("studygroups:exam_update")
 
     class Meta:
         model = ExamScore
@@ -753,7 +755,7 @@ class ExamList(RecordList):
         scores = super().get_queryset()
         user = self.request.user
         # A member reads their own score only, not their colleagues'.
-        return scores.filter(person_id=user.person_id) if _is_member(user) else scores
+        return scores if _reaches_others(user) else scores.filter(person_id=user.person_id)
 
 
 class ExamCreate(FormPage, CreateView):

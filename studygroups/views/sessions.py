@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView
 
+from core import policy
 from core.access import ScopedReadMixin, ensure_can_write
 from core.concurrency import ConflictMixin, StaleVersion
 from core.models import Attachment, StudyGroup
@@ -32,7 +33,7 @@ PROPOSED_SPEAKERS = 3
 
 def _can_edit_sessions(user) -> bool:
     """Staff and secretaries edit the sessions they see (the scoping decides which)."""
-    return user.is_superuser or user.role in StudySession.scope.editors
+    return policy.can(user, policy.Action.CHANGE, StudySession)
 
 
 class SessionList(ListPage):
@@ -59,7 +60,8 @@ class SessionList(ListPage):
         user = self.request.user
         context["late_entry_days"] = settings.LATE_ENTRY_DAYS
         context["new_session_url"] = ""
-        if user.role == "secretary" and user.study_group_id:
+        if policy.scope_kind(user) == "group" and _can_edit_sessions(user):
+            # A secretary's sessions are their own group's.
             context["new_session_url"] = reverse("studygroups:session_create", args=[user.study_group_id])
         elif _can_edit_sessions(user):
             context["new_session_url"] = reverse("studygroups:session_create_pick")
@@ -84,7 +86,7 @@ class SessionDetail(ScopedReadMixin, DetailView):
         context["attachments"] = Attachment.objects.visible_to(user).of(session).order_by("pk")
         context["proposed"] = propose_speakers(user=user, session=session, count=PROPOSED_SPEAKERS)
         context["can_edit"] = _can_edit_sessions(user)
-        context["can_reflect"] = user.role == "member"
+        context["can_reflect"] = user.person_id is not None and policy.can(user, policy.Action.REFLECT)
         return context
 
 
@@ -97,7 +99,7 @@ class SessionCreatePick(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             ensure_can_write(request.user, StudySession)
-            if request.user.role == "secretary" and request.user.study_group_id:
+            if policy.scope_kind(request.user) == "group":
                 return redirect("studygroups:session_create", request.user.study_group_id)
         return super().dispatch(request, *args, **kwargs)
 
