@@ -95,3 +95,13 @@ history_models = _Models()
 attachment_owners = _Models()
 # Notification kinds and their labels: {"studygroups.notice": _("Advance notice")}.
 notification_kinds: dict[str, Any] = {}
+# The page that shows a record of a core model, served by the app that owns that page:
+# {"core.StudyGroup": "studygroups:studygroup_detail"}; core.models' get_absolute_url() reads it.
+detail_urls: dict[str, str] = {}
+
+
+def detail_url(obj) -> str:
+    from django.urls import reverse
+
+    name = detail_urls.get(obj._meta.label)
+    return reverse(name, args=[obj.pk]) if name else ""

@@ -24,6 +24,13 @@ class StudygroupsConfig(AppConfig):
             registry.history_models.register(f"studygroups.{label}", name)
         for label in ("StudySession", "Reflection", "ResearchTopic", "TheoryArticle"):
             registry.attachment_owners.register(f"studygroups.{label}")
+        # The org tree's models live in core; their pages are served here.
+        for model, url_name in (
+            ("OrgUnit", "orgunit_detail"),
+            ("StudyGroup", "studygroup_detail"),
+            ("Person", "person_detail"),
+        ):
+            registry.detail_urls[f"core.{model}"] = f"studygroups:{url_name}"
         registry.notification_kinds[NOTICE] = _("Advance notice")
         registry.notification_kinds[RECORD_REMINDER] = _("Record reminder")
 

@@ -3,10 +3,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.models.audit import AuditedModel
+from core.registry import detail_url
 from core.scoping import AuditedQuerySet, Scope
 
 
@@ -76,7 +76,7 @@ class OrgUnit(AuditedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("studygroups:orgunit_detail", args=[self.pk])
+        return detail_url(self)
 
     @property
     def descendant_prefix(self) -> str:
@@ -127,7 +127,7 @@ class StudyGroup(AuditedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("studygroups:studygroup_detail", args=[self.pk])
+        return detail_url(self)
 
     def clean(self):
         if self.unit_id and self.unit.kind not in OrgUnit.GROUP_KINDS:
@@ -165,7 +165,7 @@ class Person(AuditedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("studygroups:person_detail", args=[self.pk])
+        return detail_url(self)
 
 
 class MembershipQuerySet(AuditedQuerySet):

@@ -77,3 +77,11 @@ def test_feature_apps_register_what_core_shows():
     assert "studygroups.notice" in registry.notification_kinds
     assert "year_state" in {panel.name for panel in registry.dashboard_panels}
     assert "studygroups:session_list" in {entry.url_name for entry in registry.nav_entries}
+    assert registry.detail_urls["core.StudyGroup"] == "studygroups:studygroup_detail"
+
+
+def test_a_core_record_links_to_the_page_its_app_registered(world, monkeypatch):
+    group = world.home.dept_group
+    assert group.get_absolute_url() == f"/groups/{group.pk}/"
+    monkeypatch.delitem(registry.detail_urls, "core.StudyGroup")
+    assert group.get_absolute_url() == ""  # no app shows groups: no link, and core still works
