@@ -69,11 +69,24 @@ def world(db):
 
 
 @pytest.fixture
-def client_as(client, world):
-    """``client_as("secretary")``: the test client signed in as that account of the shared cast."""
+def outsider(world):
+    """Staff of the other county: an account that must never reach anything of the home county."""
+    return UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county)
+
+
+@pytest.fixture
+def client_as(client, world, request):
+    """``client_as("secretary")``: the test client signed in as that account of the shared cast.
+
+    Besides the accounts in ``world.users``: ``"anon"`` (signed out) and ``"outsider"`` (the ``outsider`` fixture).
+    """
 
     def _as(account: str):
-        client.force_login(getattr(world.users, account))
+        if account == "anon":
+            client.logout()
+            return client
+        user = request.getfixturevalue("outsider") if account == "outsider" else getattr(world.users, account)
+        client.force_login(user)
         return client
 
     return _as

@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 
 from core.attachments import inspect_upload
 from core.models import Attachment, OrgUnit
-from tests.studygroups.factories_sessions import StudySessionFactory
+from tests.studygroups.factories import StudySessionFactory
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from core.models import Notification
 from core.notifications import notify
 from studygroups.services.sessions import NOTICE
-from tests.studygroups.factories_sessions import StudySessionFactory
+from tests.studygroups.factories import StudySessionFactory
 
 
 @pytest.fixture

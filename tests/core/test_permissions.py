@@ -26,7 +26,6 @@ from django.urls import reverse
 from core import policy
 from core.models import Role
 from core.policy import Action
-from tests.factories import UserFactory
 
 ROLES = ["anon", "staff", "inspector", "secretary", "member", "auditor", "region_auditor", "superuser", "outsider"]
 
@@ -158,18 +157,12 @@ OUTSIDE_POLICY = [
 POST_PAGES = ["orgunit_update", "person_update", "person_create", "membership_create", "import_upload"]
 
 
-def _user(world, role):
+def _user(request, world, role):
     if role == "anon":
         return None
     if role == "outsider":
-        return UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county)
+        return request.getfixturevalue("outsider")
     return getattr(world.users, role)
-
-
-def _client_for(client, user):
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _reaches(user, obj, *, writes: bool) -> bool:
@@ -202,30 +195,30 @@ def _assert_answer(response, want: int, what: str):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
-def test_get_follows_the_policy(client, world, role, page):
-    user = _user(world, role)
+def test_get_follows_the_policy(client, world, role, page, request, client_as):
+    user = _user(request, world, role)
     want = expected_status(page, world, user)
     if role == "outsider" and page.record:
         # Whatever the rules say, another county's account never reaches the home county's records.
         assert want == 404
-    _assert_answer(_client_for(client, user).get(page.url(world)), want, f"{role} GET {page.name}")
+    _assert_answer(client_as(role).get(page.url(world)), want, f"{role} GET {page.name}")
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name,url,want", OUTSIDE_POLICY, ids=[row[0] for row in OUTSIDE_POLICY])
-def test_get_outside_the_policy(client, world, role, name, url, want):
-    user = _user(world, role)
+def test_get_outside_the_policy(client, world, role, name, url, want, request, client_as):
+    user = _user(request, world, role)
     # (The admin sends to its own login page.)
-    assert _client_for(client, user).get(url(world)).status_code == want(user), f"{role} GET {name}"
+    assert client_as(role).get(url(world)).status_code == want(user), f"{role} GET {name}"
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", POST_PAGES)
-def test_post_refusals_follow_the_policy(client, world, role, name):
+def test_post_refusals_follow_the_policy(client, world, role, name, request, client_as):
     page = PAGES_BY_NAME[name]
-    user = _user(world, role)
+    user = _user(request, world, role)
     want = expected_status(page, world, user)
-    response = _client_for(client, user).post(page.url(world), {"name": "改名"})
+    response = client_as(role).post(page.url(world), {"name": "改名"})
     if want == 200:
         assert response.status_code not in (403, 404), f"{role} POST {name} refused"
     else:
@@ -238,10 +231,10 @@ def test_every_page_names_a_real_model():
             apps.get_model(page.model)
 
 
-def test_a_rule_changed_in_the_policy_changes_what_the_views_answer(client, world, monkeypatch):
+def test_a_rule_changed_in_the_policy_changes_what_the_views_answer(client, world, monkeypatch, client_as):
     page = PAGES_BY_NAME["plan_coverage"]
     secretary = world.users.secretary
-    assert _client_for(client, secretary).get(page.url(world)).status_code == 200
+    assert client_as("secretary").get(page.url(world)).status_code == 200
     without_secretaries = tuple(r for r in policy.RULES[Action.BROWSE] if r != Role.SECRETARY)
     monkeypatch.setitem(policy.RULES, Action.BROWSE, without_secretaries)
     assert expected_status(page, world, secretary) == 403

@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.models import Role
 from studygroups.models import StudySession
 from tests.factories import UserFactory
-from tests.studygroups.factories_sessions import StudySessionFactory
+from tests.studygroups.factories import StudySessionFactory
 
 
 @pytest.fixture

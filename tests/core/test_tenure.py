@@ -8,7 +8,7 @@ from django.urls import reverse
 from core.models import Attachment, Role
 from studygroups.models import Attendance, Reflection, Speech, StudySession
 from tests.factories import MembershipFactory, OrgUnitFactory, PersonFactory, StudyGroupFactory, UserFactory
-from tests.studygroups.factories_sessions import StudySessionFactory, local
+from tests.studygroups.factories import StudySessionFactory, local
 
 
 @pytest.fixture

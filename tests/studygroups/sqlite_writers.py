@@ -44,7 +44,7 @@ def main(db_path: str, writers: int, plain: bool) -> dict:
     from core.models import Role
     from studygroups.models import Attendance
     from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
-    from tests.studygroups.factories_attendance import past_session
+    from tests.studygroups.factories import past_session
 
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     group = StudyGroupFactory(unit=OrgUnitFactory(name="并发测试旗"))

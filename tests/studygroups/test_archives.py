@@ -25,8 +25,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,7 +51,7 @@ from studygroups.selectors.archives import (
     period_in_year,
     year_choices,
 )
-from tests.factories import MembershipFactory, PersonFactory, UserFactory
+from tests.factories import MembershipFactory, PersonFactory
 
 YEAR = 2025
 NOW = timezone.make_aware(datetime.datetime(2025, 10, 15, 12, 0))
@@ -438,16 +436,10 @@ MATRIX = [
 
 
 @pytest.mark.parametrize(("name", "target", "expected"), MATRIX)
-def test_archive_permissions(client, world, name, target, expected):
-    outsider = UserFactory(username="outsider", role="staff", scope_unit=world.other.county)
+def test_archive_permissions(client, world, name, target, expected, client_as):
     url = reverse(f"studygroups:{name}", args=[target(world).pk])
     for role, status in zip(ROLES, expected, strict=True):
-        client.logout()
-        if role == "outsider":
-            client.force_login(outsider)
-        elif role != "anon":
-            client.force_login(getattr(world.users, role))
-        response = client.get(url)
+        response = client_as(role).get(url)
         assert response.status_code == status, (role, response.status_code)
         if status == 302:
             assert response.url.startswith(reverse("login"))
@@ -506,23 +498,16 @@ def _grow(world, group, *, sessions: int, members: int):
         fake_attachment(rt)
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, {"year": YEAR})
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("name", ["member_archive", "group_archive"])
-def test_archive_query_count_does_not_grow_with_sessions_or_members(client, world, name):
+def test_archive_query_count_does_not_grow_with_sessions_or_members(client, world, name, page_queries):
     group = world.home.dept_group
     target = world.home.member if name == "member_archive" else group
     url = reverse(f"studygroups:{name}", args=[target.pk])
     client.force_login(world.users.secretary)
     _grow(world, group, sessions=1, members=1)
-    small = _queries(client, url)
+    small = page_queries(client, url, {"year": YEAR})
     _grow(world, group, sessions=6, members=4)
-    large = _queries(client, url)
+    large = page_queries(client, url, {"year": YEAR})
     assert large == small
     page = client.get(url, {"year": YEAR}).context["archive"]
     # The data really grew: the large page shows 7 sessions.

@@ -19,7 +19,7 @@ from core.attachments import AttachmentField, attachment_create, inspect_upload
 from core.models import Attachment
 from studygroups.models import Reflection
 from tests.factories import UserFactory
-from tests.studygroups.factories_sessions import StudySessionFactory
+from tests.studygroups.factories import StudySessionFactory
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -222,7 +222,7 @@ def stored(world, media):
     }
 
 
-def _users(world):
+def _users(world, outsider):
     return {
         "owner": world.users.member,
         "secretary": world.users.secretary,
@@ -233,7 +233,7 @@ def _users(world):
         "other_group_secretary": UserFactory(
             username="town-secretary", role="secretary", study_group=world.home.town_group
         ),
-        "outsider": UserFactory(username="outsider", role="staff", scope_unit=world.other.county),
+        "outsider": outsider,
         "norole": world.users.norole,
     }
 
@@ -252,8 +252,8 @@ def _users(world):
         ("norole", 404),
     ],
 )
-def test_download_permissions(client, world, stored, who, status):
-    client.force_login(_users(world)[who])
+def test_download_permissions(client, world, stored, who, status, outsider):
+    client.force_login(_users(world, outsider)[who])
     response = client.get(reverse("attachment_download", args=[stored["pdf"].pk]))
     assert response.status_code == status
     if status == 200:

@@ -6,11 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Role
 from studygroups.models import Attendance, StudySession
 from studygroups.services.attendance import AttendanceError, AttendanceRow, attendance_save, makeup_record
-from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
-from tests.studygroups.factories_attendance import (
+from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory
+from tests.studygroups.factories import (
     AttendanceFactory,
     future_session,
     past_session,
@@ -57,17 +56,6 @@ def error_codes(response) -> set[str]:
 
 def statuses(session) -> dict:
     return {a.person_id: (a.status, a.reason) for a in Attendance.objects.filter(session=session)}
-
-
-def _client_for(client, world, role):
-    if role == "anon":
-        return client
-    if role == "outsider":
-        user = UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county)
-    else:
-        user = getattr(world.users, role)
-    client.force_login(user)
-    return client
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,19 +273,19 @@ GET_MATRIX = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name,url,expected", GET_MATRIX, ids=[row[0] for row in GET_MATRIX])
-def test_get_matrix(client, world, role, name, url, expected):
+def test_get_matrix(client, world, role, name, url, expected, client_as):
     session = _home_session(world)
-    response = _client_for(client, world, role).get(url(session))
+    response = client_as(role).get(url(session))
     assert response.status_code == expected[ROLES.index(role)], f"{role} GET {name}"
     if role == "anon":
         assert response.url.startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("role,want", [("inspector", 403), ("member", 403), ("auditor", 403), ("outsider", 404)])
-def test_post_refusals_store_nothing(client, world, role, want):
+def test_post_refusals_store_nothing(client, world, role, want, client_as):
     session = _home_session(world)
     data = form_data([(world.home.leader, PRESENT, ""), (world.home.member, PRESENT, "")])
-    response = _client_for(client, world, role).post(edit_url(session), data)
+    response = client_as(role).post(edit_url(session), data)
     assert response.status_code == want
     assert not Attendance.objects.exists()
 
@@ -375,9 +363,9 @@ def test_readers_see_makeups_without_the_record_button(client, world):
 @pytest.mark.parametrize(
     "role,want", [(r, w) for r, w in zip(ROLES, [302, 200, 403, 200, 200, 403, 200, 404], strict=True)]
 )
-def test_makeup_record_permissions(client, world, role, want):
+def test_makeup_record_permissions(client, world, role, want, client_as):
     owed = _leave(world)
-    response = _client_for(client, world, role).get(reverse("studygroups:makeup_record", args=[owed.pk]))
+    response = client_as(role).get(reverse("studygroups:makeup_record", args=[owed.pk]))
     assert response.status_code == want
 
 

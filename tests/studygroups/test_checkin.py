@@ -12,7 +12,7 @@ from core.models import Role
 from studygroups.models import Attendance
 from studygroups.services.checkin import SALT, CheckinError, check_in, make_checkin_token
 from tests.factories import UserFactory
-from tests.studygroups.factories_attendance import AttendanceFactory, future_session, past_session, running_session
+from tests.studygroups.factories import AttendanceFactory, future_session, past_session, running_session
 
 MINUTE = datetime.timedelta(minutes=1)
 
@@ -184,7 +184,7 @@ def test_member_scans_and_is_checked_in(client, world, session):
         ("left", 403, "not_member"),
     ],
 )
-def test_every_failure_is_explained_and_changes_nothing(client, world, session, case, status, code):
+def test_every_failure_is_explained_and_changes_nothing(client, world, session, case, status, code, request):
     user, target, token = world.users.member, session, None
     if case == "forged":
         token = make_checkin_token(session) + "x"
@@ -197,7 +197,7 @@ def test_every_failure_is_explained_and_changes_nothing(client, world, session, 
     elif case == "staff":
         user = world.users.staff
     elif case == "outsider":
-        user = UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county)
+        user = request.getfixturevalue("outsider")
     elif case == "left":
         user = UserFactory(username="gone", role=Role.MEMBER, person=world.home.left)
     client.force_login(user)

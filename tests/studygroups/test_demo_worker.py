@@ -25,7 +25,7 @@ from django.utils import timezone
 connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
 from core.models import Role
 from tests.factories import MembershipFactory, UserFactory
-from tests.studygroups.factories_attendance import future_session
+from tests.studygroups.factories import future_session
 member = MembershipFactory()
 UserFactory(username="member", role=Role.MEMBER, person=member.person, email="member@example.cn")
 future_session(member.study_group, days=1)

@@ -428,8 +428,8 @@ def test_superuser_picks_the_county(world, client):
 
 @pytest.mark.parametrize("role", ["inspector", "secretary", "member", "auditor", "norole", "region_auditor"])
 @pytest.mark.parametrize("url", [UPLOAD_URL, TEMPLATE_URL])
-def test_other_roles_are_forbidden(world, client, role, url):
-    client.force_login(getattr(world.users, role))
+def test_other_roles_are_forbidden(world, client, role, url, client_as):
+    client_as(role)
     assert client.get(url).status_code == 403
 
 

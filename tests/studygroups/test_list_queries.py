@@ -13,7 +13,7 @@ from django.urls import reverse
 from core.notifications import notify
 from studygroups.models import Attendance, Reflection, Speech
 from studygroups.services.sessions import NOTICE
-from tests.studygroups.factories_records import (
+from tests.studygroups.factories import (
     ExamScoreFactory,
     PlanFactory,
     PlanTopicFactory,
@@ -21,9 +21,10 @@ from tests.studygroups.factories_records import (
     RequiredReadingFactory,
     ResearchTopicFactory,
     SelfStudyFactory,
+    StudySessionFactory,
     TheoryArticleFactory,
+    local,
 )
-from tests.studygroups.factories_sessions import StudySessionFactory, local
 
 _day = itertools.count()
 

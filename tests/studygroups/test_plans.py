@@ -4,22 +4,20 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import OrgUnit, Role, StudyGroup
+from core.models import OrgUnit, StudyGroup
 from studygroups.models import Plan, PlanTopic, ReadingProgress, RequiredReading
 from studygroups.selectors.stats import Period, topic_coverage
-from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
-from tests.studygroups.factories_records import (
+from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory
+from tests.studygroups.factories import (
     PlanFactory,
     PlanTopicFactory,
     ReadingProgressFactory,
     RequiredReadingFactory,
-    SessionFactory,
-    local_dt,
+    StudySessionFactory,
+    local,
 )
 
 ROLES = ["anon", "staff", "inspector", "secretary", "member", "auditor", "superuser", "outsider"]
@@ -42,17 +40,6 @@ def plans(world):
         reading=RequiredReadingFactory(unit=home.county, title="习近平谈治国理政"),
         other_reading=RequiredReadingFactory(unit=world.other.county, title="乙旗书目"),
     )
-
-
-def _login(client, world, role):
-    if role == "anon":
-        return client
-    if role == "outsider":
-        user = UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county)
-    else:
-        user = getattr(world.users, role)
-    client.force_login(user)
-    return client
 
 
 GET_MATRIX = [
@@ -126,8 +113,8 @@ GET_MATRIX = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name,url,expected", GET_MATRIX, ids=[row[0] for row in GET_MATRIX])
-def test_get_matrix(client, world, plans, role, name, url, expected):
-    response = _login(client, world, role).get(url(world, plans))
+def test_get_matrix(client, world, plans, role, name, url, expected, client_as):
+    response = client_as(role).get(url(world, plans))
     assert response.status_code == expected[ROLES.index(role)], f"{role} GET {name}"
 
 
@@ -156,10 +143,10 @@ POST_REFUSALS = [
 
 
 @pytest.mark.parametrize("name,url,role,want", POST_REFUSALS, ids=[f"{r[0]}-{r[2]}" for r in POST_REFUSALS])
-def test_post_refusals_store_nothing(client, world, plans, name, url, role, want):
+def test_post_refusals_store_nothing(client, world, plans, name, url, role, want, client_as):
     counts = (Plan.objects.count(), PlanTopic.objects.count(), RequiredReading.objects.count())
     data = {"title": "改", "level": "county", "year": 2025, "person": world.home.member.pk, "finished": "on"}
-    response = _login(client, world, role).post(url(world, plans), data)
+    response = client_as(role).post(url(world, plans), data)
     assert response.status_code == want, f"{role} POST {name}"
     assert (Plan.objects.count(), PlanTopic.objects.count(), RequiredReading.objects.count()) == counts
     assert not ReadingProgress.objects.exists()
@@ -272,13 +259,6 @@ def test_plan_list_filters_and_scoping(client, world, plans):
     assert titles() == sorted(["县委年度计划", "教育局年度计划", "2024年计划"])
 
 
-def _queries(client, url, params=None) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params or {})
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def _grow_plans(world, groups: int):
     start = OrgUnit.objects.count()
     for i in range(start, start + groups):
@@ -287,7 +267,7 @@ def _grow_plans(world, groups: int):
         member = MembershipFactory(study_group=group).person
         plan = PlanFactory(study_group=group, year=2025)
         topics = [PlanTopicFactory(plan=plan, planned_month=m) for m in (2, 5, 9)]
-        SessionFactory(study_group=group, starts_at=local_dt(2025, 2, 20), topics=topics[:1])
+        StudySessionFactory(study_group=group, starts_at=local(2025, 2, 20), topics=topics[:1])
         for reading in RequiredReading.objects.filter(unit=world.home.county):
             ReadingProgressFactory(person=member, reading=reading)
 
@@ -302,24 +282,24 @@ def _grow_plans(world, groups: int):
     ],
 )
 @pytest.mark.parametrize("role", ["staff", "secretary"])
-def test_list_query_count_does_not_grow_with_rows(client, world, plans, name, params, role):
+def test_list_query_count_does_not_grow_with_rows(client, world, plans, name, params, role, client_as, page_queries):
     RequiredReadingFactory(unit=world.home.county)
-    client.force_login(getattr(world.users, role))
+    client_as(role)
     url = reverse(name)
     _grow_plans(world, 2)
-    small = _queries(client, url, params)
+    small = page_queries(client, url, params)
     _grow_plans(world, 8)
-    assert _queries(client, url, params) == small
+    assert page_queries(client, url, params) == small
 
 
-def test_member_reading_list_query_count_does_not_grow(client, world, plans):
+def test_member_reading_list_query_count_does_not_grow(client, world, plans, page_queries):
     client.force_login(world.users.member)
     url = reverse("studygroups:reading_list")
-    small = _queries(client, url, {"year": 2025})
+    small = page_queries(client, url, {"year": 2025})
     for _ in range(10):
         reading = RequiredReadingFactory(unit=world.home.county)
         ReadingProgressFactory(person=world.home.member, reading=reading)
-    assert _queries(client, url, {"year": 2025}) == small
+    assert page_queries(client, url, {"year": 2025}) == small
 
 
 # Coverage
@@ -336,11 +316,11 @@ def test_coverage_of_a_hand_built_plan(world):
     march, april, may, september = (
         PlanTopicFactory(plan=plan, planned_month=m, title=f"专题{m}月") for m in (3, 4, 5, 9)
     )
-    SessionFactory(study_group=group, starts_at=local_dt(2025, 3, 12), topics=[march])
-    SessionFactory(study_group=group, starts_at=local_dt(2025, 5, 20), topics=[may, march])
-    SessionFactory(study_group=world.home.town_group, starts_at=local_dt(2025, 4, 2), topics=[april])
-    SessionFactory(study_group=group, starts_at=local_dt(2025, 9, 3), topics=[september])
-    now = local_dt(2025, 6, 15, 10)
+    StudySessionFactory(study_group=group, starts_at=local(2025, 3, 12), topics=[march])
+    StudySessionFactory(study_group=group, starts_at=local(2025, 5, 20), topics=[may, march])
+    StudySessionFactory(study_group=world.home.town_group, starts_at=local(2025, 4, 2), topics=[april])
+    StudySessionFactory(study_group=group, starts_at=local(2025, 9, 3), topics=[september])
+    now = local(2025, 6, 15, 10)
 
     row = topic_coverage([group], Period.year(2025), now=now)[group.pk]
 
@@ -348,7 +328,7 @@ def test_coverage_of_a_hand_built_plan(world):
     assert [t.title for t in row.overdue] == ["专题4月"]
     assert [t.title for t in row.upcoming] == ["专题9月"]
     # On 3 September the September session has started: only April is left.
-    later = topic_coverage([group], Period.year(2025), now=local_dt(2025, 9, 3, 12))[group.pk]
+    later = topic_coverage([group], Period.year(2025), now=local(2025, 9, 3, 12))[group.pk]
     assert (later.covered, [t.title for t in later.overdue], later.upcoming) == (3, ["专题4月"], [])
 
 
@@ -359,12 +339,12 @@ def test_coverage_counts_a_title_repeated_in_the_quarterly_plan_once(world):
     PlanTopicFactory(plan=annual, title="学习新思想", planned_month=4)
     repeated = PlanTopicFactory(plan=quarterly, title="学习新思想 ", planned_month=None)
     PlanTopicFactory(plan=quarterly, title="学习条例", planned_month=None)  # due at the quarter's end: June
-    SessionFactory(study_group=group, starts_at=local_dt(2025, 4, 8), topics=[repeated])
+    StudySessionFactory(study_group=group, starts_at=local(2025, 4, 8), topics=[repeated])
 
-    row = topic_coverage([group], Period.year(2025), now=local_dt(2025, 6, 20))[group.pk]
+    row = topic_coverage([group], Period.year(2025), now=local(2025, 6, 20))[group.pk]
     assert (row.planned, row.covered) == (2, 1)
     assert [t.title for t in row.upcoming] == ["学习条例"]
-    july = topic_coverage([group], Period.year(2025), now=local_dt(2025, 7, 1))[group.pk]
+    july = topic_coverage([group], Period.year(2025), now=local(2025, 7, 1))[group.pk]
     assert [t.title for t in july.overdue] == ["学习条例"]
 
 
@@ -373,7 +353,7 @@ def test_coverage_page_for_staff_and_secretary(client, world):
     group = world.home.dept_group
     plan = PlanFactory(study_group=group, year=year)
     topics = [PlanTopicFactory(plan=plan, planned_month=m) for m in (1, 2, 3)] + [PlanTopicFactory(plan=plan)]
-    SessionFactory(study_group=group, starts_at=local_dt(year, 1, 15), topics=topics[:2])
+    StudySessionFactory(study_group=group, starts_at=local(year, 1, 15), topics=topics[:2])
     PlanTopicFactory(plan=PlanFactory(study_group=world.other.dept_group, year=year))
 
     client.force_login(world.users.staff)
@@ -513,8 +493,8 @@ def test_staff_adds_readings_to_their_county_list(client, world, plans):
     assert RequiredReading.objects.filter(title=plans.reading.title).count() == 1
 
 
-def test_outsider_sees_none_of_the_home_county(client, world, plans):
-    _login(client, world, "outsider")
+def test_outsider_sees_none_of_the_home_county(client, world, plans, client_as):
+    client_as("outsider")
     plan_titles = {r.record.title for r in client.get(reverse("studygroups:plan_list")).context["table"].page}
     assert plan_titles == {"乙旗教育局计划"}
     readings = client.get(reverse("studygroups:reading_list"), {"year": 2025}).context["table"].page

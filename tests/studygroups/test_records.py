@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from core.models import Attachment, OrgUnit, Role
+from core.models import Attachment, OrgUnit
 from studygroups.models import ExamScore, ResearchTopic, SelfStudy, TheoryArticle
 from studygroups.services.records import research_topic_problems
-from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
-from tests.studygroups.factories_records import (
+from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory
+from tests.studygroups.factories import (
     ExamScoreFactory,
     ResearchTopicFactory,
     SelfStudyFactory,
@@ -39,17 +39,6 @@ def records(world):
         exam=ExamScoreFactory(person=home.member, score=Decimal("91.5")),
         leader_exam=ExamScoreFactory(person=home.leader, score=Decimal("85")),
     )
-
-
-def _login(client, world, role):
-    if role == "anon":
-        return client
-    if role == "outsider":
-        user = UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county)
-    else:
-        user = getattr(world.users, role)
-    client.force_login(user)
-    return client
 
 
 ALL = [302, 200, 200, 200, 200, 200, 200, 200]
@@ -108,8 +97,8 @@ GET_MATRIX = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name,url,expected", GET_MATRIX, ids=[row[0] for row in GET_MATRIX])
-def test_get_matrix(client, world, records, role, name, url, expected):
-    response = _login(client, world, role).get(url(world, records))
+def test_get_matrix(client, world, records, role, name, url, expected, client_as):
+    response = client_as(role).get(url(world, records))
     assert response.status_code == expected[ROLES.index(role)], f"{role} GET {name}"
 
 
@@ -151,7 +140,7 @@ def _snapshot():
 
 
 @pytest.mark.parametrize("name,url,role,want", POST_REFUSALS, ids=[f"{r[0]}-{r[2]}" for r in POST_REFUSALS])
-def test_post_refusals_change_nothing(client, world, records, name, url, role, want):
+def test_post_refusals_change_nothing(client, world, records, name, url, role, want, client_as):
     before = _snapshot()
     data = {
         "person": world.home.member.pk,
@@ -167,7 +156,7 @@ def test_post_refusals_change_nothing(client, world, records, name, url, role, w
         "kind": "article",
         "written_on": "2025-03-01",
     }
-    response = _login(client, world, role).post(url(world, records), data)
+    response = client_as(role).post(url(world, records), data)
     assert response.status_code == want, f"{role} POST {name}"
     assert _snapshot() == before
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from core.models import Attachment, Role
 from studygroups.models import Attendance, Reflection
 from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
-from tests.studygroups.factories_attendance import (
+from tests.studygroups.factories import (
     AttendanceFactory,
     ReflectionFactory,
     future_session,
@@ -33,17 +33,6 @@ def attended(world):
 
 def submit_url(session) -> str:
     return reverse("studygroups:reflection_submit", args=[session.pk])
-
-
-def _client_for(client, world, role):
-    if role == "anon":
-        return client
-    if role == "outsider":
-        user = UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county)
-    else:
-        user = getattr(world.users, role)
-    client.force_login(user)
-    return client
 
 
 def _refusal(response) -> bytes:
@@ -148,26 +137,26 @@ def test_a_former_member_who_attended_back_then_may_still_write(client, world):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_submit_matrix(client, world, attended, role):
+def test_submit_matrix(client, world, attended, role, client_as):
     # Staff, secretary and superuser here have no person: they are told so (403, no_person).
     expected = dict(zip(ROLES, [302, 403, 403, 403, 200, 403, 403, 404], strict=True))
-    response = _client_for(client, world, role).get(submit_url(attended))
+    response = client_as(role).get(submit_url(attended))
     assert response.status_code == expected[role]
     if role in ("staff", "secretary", "superuser"):
         assert _refusal(response) == b"no_person"
 
 
 @pytest.mark.parametrize("role", ["inspector", "auditor", "outsider"])
-def test_readers_and_outsiders_cannot_post(client, world, attended, role):
-    response = _client_for(client, world, role).post(submit_url(attended), {"text": "x"})
+def test_readers_and_outsiders_cannot_post(client, world, attended, role, client_as):
+    response = client_as(role).post(submit_url(attended), {"text": "x"})
     assert response.status_code == (404 if role == "outsider" else 403)
     assert not Reflection.objects.exists()
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_list_matrix(client, world, role):
+def test_list_matrix(client, world, role, client_as):
     expected = dict(zip(ROLES, [302, 200, 200, 200, 200, 200, 200, 200], strict=True))
-    assert _client_for(client, world, role).get(reverse("studygroups:reflection_list")).status_code == expected[role]
+    assert client_as(role).get(reverse("studygroups:reflection_list")).status_code == expected[role]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +182,7 @@ def reflections(world):
     }
 
 
-def test_list_is_scoped(client, world, reflections):
+def test_list_is_scoped(client, world, reflections, client_as):
     r = {k: v.pk for k, v in reflections.items()}
     client.force_login(world.users.staff)
     assert sorted(_listed(client)) == sorted([r["mine"], r["leader"], r["town"]])
@@ -201,7 +190,7 @@ def test_list_is_scoped(client, world, reflections):
     assert sorted(_listed(client)) == sorted([r["mine"], r["leader"]])
     client.force_login(world.users.member)
     assert sorted(_listed(client)) == sorted([r["mine"], r["leader"]])
-    client.force_login(UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county))
+    client_as("outsider")
     assert _listed(client) == [r["other"]]
 
 

@@ -18,7 +18,7 @@ from studygroups.services.sessions import (
     session_update,
 )
 from tests.factories import MembershipFactory, PersonFactory, UserFactory
-from tests.studygroups.factories_sessions import (
+from tests.studygroups.factories import (
     PlanFactory,
     PlanTopicFactory,
     SpeechFactory,
@@ -27,17 +27,6 @@ from tests.studygroups.factories_sessions import (
 )
 
 ROLES = ["anon", "staff", "inspector", "secretary", "member", "auditor", "superuser", "outsider"]
-
-
-def _login(client, world, role):
-    if role == "anon":
-        return client
-    if role == "outsider":
-        user = UserFactory(username="outsider", role=Role.STAFF, scope_unit=world.other.county)
-    else:
-        user = getattr(world.users, role)
-    client.force_login(user)
-    return client
 
 
 def _session(world, **kwargs):
@@ -95,9 +84,9 @@ GET_MATRIX = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name,url,expected", GET_MATRIX, ids=[row[0] for row in GET_MATRIX])
-def test_get_matrix(client, world, role, name, url, expected):
+def test_get_matrix(client, world, role, name, url, expected, client_as):
     target = url(world, _session(world))
-    response = _login(client, world, role).get(target)
+    response = client_as(role).get(target)
     assert response.status_code == expected[ROLES.index(role)], f"{role} GET {name}"
     if role == "anon":
         assert response["Location"].startswith(reverse("login"))
@@ -114,10 +103,10 @@ REFUSALS = {"anon": 302, "inspector": 403, "member": 403, "auditor": 403, "outsi
 
 @pytest.mark.parametrize("role", REFUSALS)
 @pytest.mark.parametrize("name,url", POST_MATRIX, ids=[row[0] for row in POST_MATRIX])
-def test_post_refusals_write_nothing(client, world, role, name, url):
+def test_post_refusals_write_nothing(client, world, role, name, url, client_as):
     session = _session(world, title="原题")
     data = _form_data(version="1", title="改题", person=str(world.home.member.pk), topic="发言")
-    response = _login(client, world, role).post(url(world, session), data)
+    response = client_as(role).post(url(world, session), data)
     assert response.status_code == REFUSALS[role]
     assert StudySession.objects.count() == 1
     assert StudySession.objects.get().title == "原题"
@@ -484,8 +473,8 @@ def _grow_sessions(world, n):
 
 
 @pytest.mark.parametrize("role", ["staff", "secretary", "member"])
-def test_session_list_query_count_does_not_grow_with_rows(client, world, role, page_queries):
-    client.force_login(getattr(world.users, role))
+def test_session_list_query_count_does_not_grow_with_rows(client, world, role, page_queries, client_as):
+    client_as(role)
     url = reverse("studygroups:session_list")
     _grow_sessions(world, 2)
     small = page_queries(client, url)
@@ -519,9 +508,9 @@ def test_session_detail_query_count_does_not_grow_with_speeches(client, world, p
         ("auditor", set(), {"link-attendance", "link-qr", "link-edit", "link-reflection"}),
     ],
 )
-def test_session_page_links_by_role(client, world, role, present, absent):
+def test_session_page_links_by_role(client, world, role, present, absent, client_as):
     session = _session(world)
-    client.force_login(getattr(world.users, role))
+    client_as(role)
     body = client.get(session.get_absolute_url()).content.decode()
     ids = set(re.findall(r'id="(link-[a-z]+)"', body))
     assert present <= ids and not (absent & ids)

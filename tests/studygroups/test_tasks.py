@@ -30,7 +30,7 @@ from studygroups.services.sessions import (
 )
 from studygroups.tasks import remind_missing_records, send_session_notices
 from tests.factories import MembershipFactory, UserFactory
-from tests.studygroups.factories_sessions import StudySessionFactory, local
+from tests.studygroups.factories import StudySessionFactory, local
 
 NOW = local(2025, 3, 10, 10, 0)
 
