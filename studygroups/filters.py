@@ -1,9 +1,25 @@
+"""Every FilterSet of the app: organizations and people, sessions, attendance records, plans and records."""
+
 import django_filters
+from django import forms
 from django.db.models import Q
-from django.forms import NullBooleanSelect
+from django.forms import HiddenInput, NullBooleanSelect
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Membership, OrgUnit, Person, StudyGroup
+from studygroups.forms.records import DATE
+from studygroups.models import (
+    Attendance,
+    ExamScore,
+    Plan,
+    Reflection,
+    RequiredReading,
+    ResearchTopic,
+    SelfStudy,
+    StudySession,
+    TheoryArticle,
+)
+from studygroups.services.records import group_members, record_groups
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -56,3 +72,177 @@ class MembershipFilter(SearchFilterSet):
     class Meta:
         model = Membership
         fields = ["q", "role"]
+
+
+def _visible_groups(request):
+    """The groups a filter offers: those whose records the user reaches."""
+    return record_groups(request.user) if request else StudyGroup.objects.none()
+
+
+# Sessions, make-ups and reflections
+
+
+class SessionFilter(SearchFilterSet):
+    search_fields = ("title", "place", "study_group__name", "host__name", "materials")
+
+    study_group = django_filters.ModelChoiceFilter(label=_("Study group"), queryset=_visible_groups)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=StudySession.Kind.choices)
+    year = django_filters.NumberFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
+    date_from = django_filters.DateFilter(
+        label=_("From"),
+        field_name="starts_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Until"),
+        field_name="starts_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    has_record = django_filters.BooleanFilter(label=_("Has a written record"), method="filter_flag")
+    late = django_filters.BooleanFilter(label=_("Record entered late"), method="filter_flag")
+
+    class Meta:
+        model = StudySession
+        fields = ["q", "study_group", "kind", "year", "date_from", "date_to", "has_record", "late"]
+
+    def filter_flag(self, queryset, name, value):
+        # Both flags are annotations of selectors.stats.with_record_flags.
+        field = {"has_record": "has_record", "late": "record_late"}[name]
+        return queryset.filter(**{field: value})
+
+
+class MakeupFilter(SearchFilterSet):
+    search_fields = ("person__name", "session__title", "reason")
+    group = django_filters.ModelChoiceFilter(
+        field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
+    )
+
+    class Meta:
+        model = Attendance
+        fields = ["q", "group"]
+
+
+class ReflectionFilter(SearchFilterSet):
+    search_fields = ("person__name", "text")
+    group = django_filters.ModelChoiceFilter(
+        field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
+    )
+    session = django_filters.NumberFilter(field_name="session", widget=HiddenInput)
+
+    class Meta:
+        model = Reflection
+        fields = ["q", "group", "session"]
+
+
+# Plans, required reading and personal records
+
+
+class PlanFilter(SearchFilterSet):
+    search_fields = ("title", "document_number", "issuer", "study_group__name", "topics__title")
+    year = django_filters.NumberFilter(label=_("Year"))
+    study_group = django_filters.ModelChoiceFilter(label=_("Study group"), queryset=_visible_groups)
+
+    class Meta:
+        model = Plan
+        fields = ["q", "year", "level", "study_group"]
+
+    def search(self, queryset, name, value):
+        # Searching topics crosses a to-many relation: keep plans unique.
+        return queryset.filter(pk__in=super().search(Plan.objects.all(), name, value).values("pk"))
+
+
+class CoverageFilter(SearchFilterSet):
+    search_fields = ("name", "unit__name")
+    year = django_filters.NumberFilter(label=_("Year"), method="keep")
+    unit__kind = django_filters.ChoiceFilter(
+        label=_("Unit kind"), choices=[c for c in OrgUnit.Kind.choices if c[0] in OrgUnit.GROUP_KINDS]
+    )
+
+    class Meta:
+        model = StudyGroup
+        fields = ["q", "year", "unit__kind", "is_active"]
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+
+class ReadingFilter(SearchFilterSet):
+    search_fields = ("title", "author")
+    year = django_filters.NumberFilter(label=_("Year"))
+
+    class Meta:
+        model = RequiredReading
+        fields = ["q", "year"]
+
+
+class ReadingProgressFilter(SearchFilterSet):
+    search_fields = ("name", "title", "unit__name")
+    year = django_filters.NumberFilter(label=_("Year"), method="keep")
+    group = django_filters.ModelChoiceFilter(
+        label=_("Study group"),
+        method="in_group",
+        queryset=_visible_groups,
+    )
+
+    class Meta:
+        model = Person
+        fields = ["q", "year", "group"]
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def in_group(self, queryset, name, value):
+        return queryset.filter(pk__in=group_members(value.pk))
+
+
+class PersonRecordFilter(SearchFilterSet):
+    """Filters shared by lists of person-owned records: search, group."""
+
+    group = django_filters.ModelChoiceFilter(
+        label=_("Study group"),
+        method="in_group",
+        queryset=_visible_groups,
+    )
+
+    def in_group(self, queryset, name, value):
+        return queryset.filter(person__in=group_members(value.pk))
+
+
+class SelfStudyFilter(PersonRecordFilter):
+    search_fields = ("person__name", "material", "notes")
+    date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=DATE)
+    date_to = django_filters.DateFilter(label=_("Until"), field_name="date", lookup_expr="lte", widget=DATE)
+
+    class Meta:
+        model = SelfStudy
+        fields = ["q", "date_from", "date_to", "group"]
+
+
+class ResearchFilter(SearchFilterSet):
+    search_fields = ("title", "lead__name", "study_group__name", "report")
+    year = django_filters.NumberFilter(label=_("Year assigned"), field_name="assigned_on", lookup_expr="year")
+    study_group = django_filters.ModelChoiceFilter(label=_("Study group"), queryset=_visible_groups)
+
+    class Meta:
+        model = ResearchTopic
+        fields = ["q", "year", "status", "study_group"]
+
+
+class ArticleFilter(PersonRecordFilter):
+    search_fields = ("title", "person__name", "published_in")
+    year = django_filters.NumberFilter(label=_("Year"), field_name="written_on", lookup_expr="year")
+
+    class Meta:
+        model = TheoryArticle
+        fields = ["q", "year", "kind", "group"]
+
+
+class ExamFilter(PersonRecordFilter):
+    search_fields = ("person__name", "person__unit__name")
+    year = django_filters.NumberFilter(label=_("Year"))
+
+    class Meta:
+        model = ExamScore
+        fields = ["q", "year", "group"]

@@ -1,4 +1,16 @@
-from studygroups.views import archives, attendance, imports, org, records, sessions
+from studygroups.views import (
+    archives,
+    articles,
+    attendance,
+    exams,
+    imports,
+    org,
+    plans,
+    readings,
+    research,
+    selfstudy,
+    sessions,
+)
 
 app_name = "studygroups"
 
@@ -8,6 +20,11 @@ urlpatterns = (
     + imports.urlpatterns
     + sessions.urlpatterns
     + attendance.urlpatterns
-    + records.urlpatterns
+    + plans.urlpatterns
+    + readings.urlpatterns
+    + selfstudy.urlpatterns
+    + research.urlpatterns
+    + articles.urlpatterns
+    + exams.urlpatterns
     + archives.urlpatterns
 )

@@ -1,10 +1,9 @@
-"""Forms and filters of plans, the reading list, self-study, research topics, articles and exam scores.
+"""Forms of plans, the reading list, self-study, research topics, articles and exam scores.
 
 Every choice of a related record comes from a scoping queryset: a member can pick only themselves, so
 posting a colleague's id is an invalid choice and nothing is stored.
 """
 
-import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -14,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import policy
 from core.attachments import AttachmentField
-from core.models import OrgUnit, Person, StudyGroup
-from studygroups.filters import SearchFilterSet
+from core.models import OrgUnit, Person
 from studygroups.forms.org import ScopedModelForm
 from studygroups.models import ExamScore, Plan, PlanTopic, RequiredReading, ResearchTopic, SelfStudy, TheoryArticle
 from studygroups.services.plans import plan_unit
@@ -34,10 +32,6 @@ def _no_future(value):
     if value and value > timezone.localdate():
         raise ValidationError(_("The date cannot be in the future."), code="future")
     return value
-
-
-def _visible_groups(request):
-    return record_groups(request.user) if request else StudyGroup.objects.none()
 
 
 def _own_only(user) -> bool:
@@ -137,35 +131,6 @@ class PlanTopicForm(ScopedModelForm):
                 self.fields["order"].initial = plan.topics.count() + 1
 
 
-class PlanFilter(SearchFilterSet):
-    search_fields = ("title", "document_number", "issuer", "study_group__name", "topics__title")
-    year = django_filters.NumberFilter(label=_("Year"))
-    study_group = django_filters.ModelChoiceFilter(label=_("Study group"), queryset=_visible_groups)
-
-    class Meta:
-        model = Plan
-        fields = ["q", "year", "level", "study_group"]
-
-    def search(self, queryset, name, value):
-        # Searching topics crosses a to-many relation: keep plans unique.
-        return queryset.filter(pk__in=super().search(Plan.objects.all(), name, value).values("pk"))
-
-
-class CoverageFilter(SearchFilterSet):
-    search_fields = ("name", "unit__name")
-    year = django_filters.NumberFilter(label=_("Year"), method="keep")
-    unit__kind = django_filters.ChoiceFilter(
-        label=_("Unit kind"), choices=[c for c in OrgUnit.Kind.choices if c[0] in OrgUnit.GROUP_KINDS]
-    )
-
-    class Meta:
-        model = StudyGroup
-        fields = ["q", "year", "unit__kind", "is_active"]
-
-    def keep(self, queryset, name, value):
-        return queryset
-
-
 # Required reading
 
 
@@ -231,35 +196,6 @@ class ReadingMarkForm(forms.Form):
         return cleaned
 
 
-class ReadingFilter(SearchFilterSet):
-    search_fields = ("title", "author")
-    year = django_filters.NumberFilter(label=_("Year"))
-
-    class Meta:
-        model = RequiredReading
-        fields = ["q", "year"]
-
-
-class ReadingProgressFilter(SearchFilterSet):
-    search_fields = ("name", "title", "unit__name")
-    year = django_filters.NumberFilter(label=_("Year"), method="keep")
-    group = django_filters.ModelChoiceFilter(
-        label=_("Study group"),
-        method="in_group",
-        queryset=_visible_groups,
-    )
-
-    class Meta:
-        model = Person
-        fields = ["q", "year", "group"]
-
-    def keep(self, queryset, name, value):
-        return queryset
-
-    def in_group(self, queryset, name, value):
-        return queryset.filter(pk__in=group_members(value.pk))
-
-
 # Self-study
 
 
@@ -283,29 +219,6 @@ class SelfStudyForm(_PersonChoiceMixin, ScopedModelForm):
         if hours is not None and not (0 < hours <= 24):
             raise ValidationError(_("Hours must be more than 0 and at most 24."), code="hours_range")
         return hours
-
-
-class PersonRecordFilter(SearchFilterSet):
-    """Filters shared by lists of person-owned records: search, group."""
-
-    group = django_filters.ModelChoiceFilter(
-        label=_("Study group"),
-        method="in_group",
-        queryset=_visible_groups,
-    )
-
-    def in_group(self, queryset, name, value):
-        return queryset.filter(person__in=group_members(value.pk))
-
-
-class SelfStudyFilter(PersonRecordFilter):
-    search_fields = ("person__name", "material", "notes")
-    date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=DATE)
-    date_to = django_filters.DateFilter(label=_("Until"), field_name="date", lookup_expr="lte", widget=DATE)
-
-    class Meta:
-        model = SelfStudy
-        fields = ["q", "date_from", "date_to", "group"]
 
 
 # Research topics
@@ -358,16 +271,6 @@ class ResearchTopicForm(ScopedModelForm):
                 self.add_error(name, error)
 
 
-class ResearchFilter(SearchFilterSet):
-    search_fields = ("title", "lead__name", "study_group__name", "report")
-    year = django_filters.NumberFilter(label=_("Year assigned"), field_name="assigned_on", lookup_expr="year")
-    study_group = django_filters.ModelChoiceFilter(label=_("Study group"), queryset=_visible_groups)
-
-    class Meta:
-        model = ResearchTopic
-        fields = ["q", "year", "status", "study_group"]
-
-
 # Theory articles
 
 
@@ -385,15 +288,6 @@ class TheoryArticleForm(_PersonChoiceMixin, ScopedModelForm):
 
     def clean_written_on(self):
         return _no_future(self.cleaned_data.get("written_on"))
-
-
-class ArticleFilter(PersonRecordFilter):
-    search_fields = ("title", "person__name", "published_in")
-    year = django_filters.NumberFilter(label=_("Year"), field_name="written_on", lookup_expr="year")
-
-    class Meta:
-        model = TheoryArticle
-        fields = ["q", "year", "kind", "group"]
 
 
 # Exam scores
@@ -426,12 +320,3 @@ class ExamScoreForm(_PersonChoiceMixin, ScopedModelForm):
         if exam_date and year and exam_date.year != year:
             self.add_error("exam_date", ValidationError(_("The exam date is not in that year."), code="wrong_year"))
         return cleaned
-
-
-class ExamFilter(PersonRecordFilter):
-    search_fields = ("person__name", "person__unit__name")
-    year = django_filters.NumberFilter(label=_("Year"))
-
-    class Meta:
-        model = ExamScore
-        fields = ["q", "year", "group"]

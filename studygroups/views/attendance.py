@@ -1,7 +1,5 @@
 """Attendance on one screen, QR check-in, make-up study (补学) and reflections (心得体会)."""
 
-import django_filters
-import django_tables2 as tables
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
@@ -9,13 +7,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.forms import HiddenInput
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -24,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core import policy
 from core.access import ensure_can, ensure_can_write
-from core.models import Attachment, StudyGroup
-from studygroups.filters import SearchFilterSet
+from core.models import Attachment
+from core.pages import ListPage
+from studygroups.filters import MakeupFilter, ReflectionFilter
 from studygroups.forms.attendance import MakeupForm, ReflectionForm, attendance_formset
 from studygroups.models import Attendance, Reflection, StudySession, entered_late
 from studygroups.selectors.stats import open_makeups
@@ -46,7 +42,7 @@ from studygroups.services.checkin import (
     opens_before,
     read_checkin_token,
 )
-from studygroups.views.org import ListPage
+from studygroups.tables import MakeupTable, ReflectionTable
 
 
 def _error_list(exc: ValidationError) -> list[dict]:
@@ -186,57 +182,6 @@ def checkin(request, pk: int, token: str):
 # Make-up study
 
 
-def _visible_groups(request):
-    if request is None:
-        return StudyGroup.objects.none()
-    return StudyGroup.objects.visible_to(request.user).select_related("unit")
-
-
-class MakeupFilter(SearchFilterSet):
-    search_fields = ("person__name", "session__title", "reason")
-    group = django_filters.ModelChoiceFilter(
-        field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
-    )
-
-    class Meta:
-        model = Attendance
-        fields = ["q", "group"]
-
-
-def _late_attrs(record) -> str:
-    return "1" if record.is_late_entry else "0"
-
-
-class SessionRecordTable(tables.Table):
-    day = tables.Column(verbose_name=_("Session date"), accessor="session__starts_at", order_by=("session__starts_at",))
-    session = tables.Column(
-        verbose_name=_("Session"),
-        accessor="session__title",
-        linkify=lambda record: record.session.get_absolute_url(),
-        order_by=("session__title",),
-    )
-    group = tables.Column(
-        verbose_name=_("Study group"), accessor="session__study_group__name", order_by=("session__study_group__name",)
-    )
-    person = tables.Column(verbose_name=_("Member"), accessor="person__name", order_by=("person__name",))
-
-    def render_day(self, value):
-        return timezone.localdate(value).isoformat()
-
-
-class MakeupTable(SessionRecordTable):
-    reason = tables.Column(verbose_name=_("Reason for leave"))
-    created_at = tables.DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
-    action = tables.TemplateColumn(
-        template_name="studygroups/includes/attendance_makeup_action.html", verbose_name="", orderable=False
-    )
-
-    class Meta:
-        model = Attendance
-        fields = ["day", "session", "group", "person", "reason", "created_at", "action"]
-        row_attrs = {"data-late": _late_attrs, "data-attendance": lambda record: record.pk}
-
-
 def _own_only(user) -> bool:
     """A member reaches only their own make-ups, not their colleagues'."""
     return not policy.can(user, policy.Action.OTHERS_RECORDS)
@@ -342,41 +287,6 @@ def reflection_submit_view(request, pk: int):
         attachments = Attachment.objects.visible_to(user).of(reflection).order_by("created_at")
     context = {"session": session, "form": form, "reflection": reflection, "attachments": attachments}
     return render(request, "studygroups/reflection_submit.html", context)
-
-
-class ReflectionFilter(SearchFilterSet):
-    search_fields = ("person__name", "text")
-    group = django_filters.ModelChoiceFilter(
-        field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
-    )
-    session = django_filters.NumberFilter(field_name="session", widget=HiddenInput)
-
-    class Meta:
-        model = Reflection
-        fields = ["q", "group", "session"]
-
-
-class ReflectionTable(SessionRecordTable):
-    text = tables.Column(verbose_name=_("Reflection"), orderable=False)
-    attachment_count = tables.Column(verbose_name=_("Files"))
-    created_at = tables.DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
-    created_by = tables.Column(
-        verbose_name=_("Entered by"), order_by=("created_by__last_name", "created_by__first_name")
-    )
-    late = tables.Column(verbose_name=_("Late entry"), empty_values=(), orderable=False)
-
-    class Meta:
-        model = Reflection
-        fields = ["day", "session", "group", "person", "text", "attachment_count", "created_at", "created_by", "late"]
-        row_attrs = {"data-late": _late_attrs, "data-reflection": lambda record: record.pk}
-
-    def render_text(self, value):
-        return truncatechars(value, 80)
-
-    def render_late(self, record):
-        if record.is_late_entry:
-            return format_html('<span class="badge text-bg-warning">{}</span>', _t("Late entry"))
-        return ""
 
 
 class ReflectionList(ListPage):

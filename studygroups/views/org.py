@@ -5,33 +5,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, UpdateView
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from core import policy
-from core.access import ScopedReadMixin, ScopedWriteMixin
+from core.access import ScopedReadMixin
 from core.models import Membership, OrgUnit, Person, StudyGroup
+from core.pages import FormPage, ListPage
 from studygroups.filters import OrgUnitFilter, PersonFilter, StudyGroupFilter
 from studygroups.forms.org import MembershipForm, OrgUnitForm, PersonForm, StudyGroupForm
 from studygroups.tables import OrgUnitTable, PersonTable, StudyGroupTable
-
-PAGE_SIZE = 25
-
-
-class ListPage(ScopedReadMixin, SingleTableMixin, FilterView):
-    """A declared list: scoped queryset, FilterSet, table, pagination."""
-
-    paginate_by = PAGE_SIZE
-    template_name = "studygroups/list.html"
-    title = ""
-    create_url_name = ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = self.title
-        can_create = policy.can(self.request.user, policy.Action.CHANGE, self.model)
-        context["create_url_name"] = self.create_url_name if can_create else ""
-        return context
 
 
 class OrgUnitList(ListPage):
@@ -126,16 +107,6 @@ class PersonDetail(ScopedReadMixin, DetailView):
             .select_related("study_group")
             .order_by("-start_date")
         )
-        return context
-
-
-class FormPage(ScopedWriteMixin):
-    template_name = "studygroups/form.html"
-    title = ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = self.title
         return context
 
 

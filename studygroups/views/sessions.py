@@ -15,7 +15,8 @@ from core import policy
 from core.access import ScopedReadMixin, ensure_can_write
 from core.concurrency import ConflictMixin, StaleVersion
 from core.models import Attachment, StudyGroup
-from studygroups.filters_sessions import SessionFilter, SessionTable
+from core.pages import ListPage
+from studygroups.filters import SessionFilter
 from studygroups.forms.sessions import GroupPickForm, SessionForm, SessionRecordForm, SessionUpdateForm, SpeechForm
 from studygroups.models import PlanTopic, Speech, StudySession
 from studygroups.selectors.stats import with_record_flags
@@ -26,7 +27,7 @@ from studygroups.services.sessions import (
     session_update,
     speech_create,
 )
-from studygroups.views.org import ListPage
+from studygroups.tables import SessionTable
 
 PROPOSED_SPEAKERS = 3
 
