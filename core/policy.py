@@ -81,11 +81,6 @@ def can(user, action: Action | str, model=None) -> bool:
     return user.role in roles_for(action, model)
 
 
-def is_member(user) -> bool:
-    """A member (not a superuser) sees only their own personal records and their groups' shared ones."""
-    return bool(user and user.is_authenticated and not user.is_superuser and user.role in PERSON_ROLES)
-
-
 def scope_kind(user) -> str | None:
     """How the user's rows are scoped: "all", "unit", "group", "person" or None (sees nothing)."""
     if not (user and user.is_authenticated and user.is_active):
@@ -109,8 +104,20 @@ def sees_only_assigned(user, model) -> bool:
     return user.role in scope.assigned_only
 
 
-def dashboard_kind(user) -> str:
-    """The dashboard an account lands on: "superuser", its role ("staff", "member"...), or "none"."""
+class Dashboard(StrEnum):
+    """The dashboards: one per role, one for superusers, one for accounts without a role."""
+
+    SUPERUSER = "superuser"
+    STAFF = Role.STAFF
+    INSPECTOR = Role.INSPECTOR
+    SECRETARY = Role.SECRETARY
+    MEMBER = Role.MEMBER
+    AUDITOR = Role.AUDITOR
+    NONE = "none"
+
+
+def dashboard_kind(user) -> Dashboard:
+    """The dashboard an account lands on (templates/core/dashboard_<kind>.html)."""
     if user.is_superuser:
-        return "superuser"
-    return user.role or "none"
+        return Dashboard.SUPERUSER
+    return Dashboard(user.role) if user.role else Dashboard.NONE

@@ -13,14 +13,24 @@ from typing import Any
 
 @dataclass(frozen=True)
 class DashboardPanel:
-    """A block on the dashboard: ``template`` rendered with ``context(user, today)`` for ``roles``."""
+    """A block on the dashboard: ``template`` rendered with ``context(user, today)``.
+
+    Shown to the users ``core.policy`` allows ``permission`` (an Action; None: everyone), and only on the
+    dashboards named in ``dashboards`` (core.policy.dashboard_kind values; empty: every dashboard)."""
 
     name: str
     template: str
     context: Callable[[Any, Any], dict]
-    # Dashboard kinds ("staff", "inspector", "secretary", "member", "auditor", "superuser") that show it.
-    dashboards: tuple[str, ...]
+    permission: Any = None
+    dashboards: tuple[str, ...] = ()
     order: int = 100
+
+    def shown_to(self, user) -> bool:
+        from core import policy
+
+        if self.dashboards and policy.dashboard_kind(user) not in self.dashboards:
+            return False
+        return self.permission is None or policy.can(user, self.permission)
 
 
 @dataclass(frozen=True)

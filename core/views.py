@@ -66,7 +66,7 @@ def dashboard(request):
         # Read only by the dashboards that show it (the auditor's).
         context["recent_changes"] = partial(_recent_changes, user)
     # What the feature apps add (their AppConfig.ready() registers these panels).
-    shown = [panel for panel in dashboard_panels if kind in panel.dashboards]
+    shown = [panel for panel in dashboard_panels if panel.shown_to(user)]
     context["panel_data"] = {panel.name: panel.context(user, today) for panel in shown}
     context["panels"] = [(panel.template, context["panel_data"][panel.name]) for panel in shown]
     return render(request, f"core/dashboard_{kind}.html", context)

@@ -8,7 +8,7 @@ class StudygroupsConfig(AppConfig):
 
     def ready(self):
         from core import registry
-        from core.policy import Action
+        from core.policy import Action, Dashboard
         from core.registry import DashboardPanel, DemoStep, NavEntry
         from studygroups.selectors.dashboard import year_state
         from studygroups.services.sessions import NOTICE, RECORD_REMINDER
@@ -34,26 +34,34 @@ class StudygroupsConfig(AppConfig):
         registry.notification_kinds[NOTICE] = _("Advance notice")
         registry.notification_kinds[RECORD_REMINDER] = _("Record reminder")
 
-        supervisors = ("superuser", "staff", "inspector", "auditor")
+        # The year's state for those who oversee groups; each role's own shortcuts on its own dashboard.
         panels = [
-            DashboardPanel("year_state", "studygroups/includes/dashboard_year_state.html", year_state, supervisors, 10),
-            DashboardPanel("links_staff", "studygroups/includes/dashboard_links_staff.html", _no_data, ("staff",), 90),
             DashboardPanel(
-                "links_inspector", "studygroups/includes/dashboard_links_inspector.html", _no_data, ("inspector",), 90
+                "year_state", "studygroups/includes/dashboard_year_state.html", year_state, Action.SUPERVISE, order=10
+            ),
+            DashboardPanel(
+                "links_staff",
+                "studygroups/includes/dashboard_links_staff.html",
+                _no_data,
+                dashboards=(Dashboard.STAFF,),
+            ),
+            DashboardPanel(
+                "links_inspector",
+                "studygroups/includes/dashboard_links_inspector.html",
+                _no_data,
+                dashboards=(Dashboard.INSPECTOR,),
             ),
             DashboardPanel(
                 "links_secretary",
                 "studygroups/includes/dashboard_links_secretary.html",
                 lambda user, today: {"group": user.study_group},
-                ("secretary",),
-                90,
+                dashboards=(Dashboard.SECRETARY,),
             ),
             DashboardPanel(
                 "links_member",
                 "studygroups/includes/dashboard_links_member.html",
                 lambda user, today: {"person": user.person},
-                ("member",),
-                90,
+                dashboards=(Dashboard.MEMBER,),
             ),
         ]
         for panel in panels:

@@ -128,13 +128,6 @@ def test_scope_kind_follows_the_role_and_its_scope_field():
     assert policy.scope_kind(account(scope_unit_id=1)) is None
 
 
-def test_is_member():
-    assert policy.is_member(account(MEMBER, person_id=1))
-    assert not policy.is_member(account(SECRETARY))
-    assert not policy.is_member(account(MEMBER, is_superuser=True))
-    assert not policy.is_member(AnonymousUser())
-
-
 def test_only_roles_listed_see_only_assigned_rows():
     assert policy.sees_only_assigned(account(INSPECTOR), Inspected)
     assert not policy.sees_only_assigned(account(STAFF), Inspected)
