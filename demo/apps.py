@@ -3,6 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
-    # A development app: seed_demo and its toolkit. It has no models; the feature apps register their steps.
+    # A development app on top of every other: seed_demo, its toolkit, and one step per feature app
+    # (demo/steps/<app>.py). Production code never imports it.
     name = "demo"
     verbose_name = _("Demo data")
+
+    def ready(self):
+        from core import registry
+        from core.registry import DemoStep
+        from demo.steps import studygroups
+
+        # Run after core's tree, people and accounts (demo.tree), in this order.
+        registry.demo_steps.register(
+            DemoStep("studygroups", build=studygroups.build, models=studygroups.MODELS, order=10)
+        )

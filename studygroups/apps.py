@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,7 +9,7 @@ class StudygroupsConfig(AppConfig):
     def ready(self):
         from core import registry
         from core.policy import Action, Dashboard
-        from core.registry import DashboardPanel, DemoStep, NavEntry
+        from core.registry import DashboardPanel, NavEntry
         from studygroups.selectors.dashboard import year_state
         from studygroups.services.sessions import NOTICE, RECORD_REMINDER
 
@@ -86,12 +86,6 @@ class StudygroupsConfig(AppConfig):
         ]
         for entry in entries:
             registry.nav_entries.register(entry)
-
-        # seed_demo (the development app "demo") runs this step after core's tree, people and accounts.
-        if apps.is_installed("demo"):
-            from studygroups import demo
-
-            registry.demo_steps.register(DemoStep("studygroups", build=demo.build, models=demo.MODELS, order=10))
 
 
 def _no_data(user, today) -> dict:

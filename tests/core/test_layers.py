@@ -85,3 +85,22 @@ def test_a_core_record_links_to_the_page_its_app_registered(world, monkeypatch):
     assert group.get_absolute_url() == f"/groups/{group.pk}/"
     monkeypatch.delitem(registry.detail_urls, "core.StudyGroup")
     assert group.get_absolute_url() == ""  # no app shows groups: no link, and core still works
+
+
+# Each app's layer: an app may import only apps of a lower layer (and its own).
+LAYERS = {"core": 0, "studygroups": 1, "inspections": 2, "outreach": 2, "assessment": 3, "reports": 3, "demo": 9}
+
+
+def test_every_app_has_a_layer():
+    assert set(FEATURE_APPS) <= set(LAYERS)
+
+
+def test_no_app_imports_an_app_above_it():
+    offenders = []
+    for app, layer in LAYERS.items():
+        for path in sorted((ROOT / app).rglob("*.py")) if (ROOT / app).is_dir() else []:
+            for module in _imported_modules(path):
+                other = module.split(".")[0]
+                if other != app and LAYERS.get(other, -1) >= layer:
+                    offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert offenders == []
