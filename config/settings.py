@@ -190,8 +190,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    # Advance notices go out hourly; the missing-record reminders once a morning.
-    "send-session-notices": {"task": "studygroups.tasks.send_session_notices", "schedule": crontab(minute=5)},
+    # Advance notices go out within five minutes of falling due (a session planned inside its notice window
+    # is announced at once; the check is one indexed query); the missing-record reminders once a morning.
+    "send-session-notices": {"task": "studygroups.tasks.send_session_notices", "schedule": crontab(minute="*/5")},
     "remind-missing-records": {
         "task": "studygroups.tasks.remind_missing_records",
         "schedule": crontab(hour=8, minute=30),

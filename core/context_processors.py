@@ -1,6 +1,9 @@
+from functools import cache
+
 from django.urls import reverse
 
 from core import policy
+from core.models import Notification
 from core.registry import nav_entries
 
 
@@ -18,7 +21,12 @@ def navigation(request):
             menus.setdefault(str(entry.menu), []).append({"label": entry.label, "url": reverse(entry.url_name)})
         return [{"label": label, "entries": entries} for label, entries in menus.items()]
 
-    return {"nav_menus": menu}
+    @cache
+    def unread_notifications() -> int:
+        # Read when the navigation shows it (once a page); a view that has the number puts it in its context.
+        return Notification.objects.visible_to(user).unread().count()
+
+    return {"nav_menus": menu, "unread_notifications": unread_notifications}
 
 
 def _allowed(user, permission: tuple[str, str | None]) -> bool:

@@ -11,6 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class PanelOrder:
+    """Where a panel sits on its dashboard (``DashboardPanel.order``), so an app built later takes its slot."""
+
+    STATE = 10  # the year's numbers, for those who oversee groups
+    WORK = 20  # what to do now: sessions to come, records and attendance owed, make-ups, reflections
+    ASSIGNED = 30  # items other apps assign to the user (the inspections app: an inspector's open items)
+    LINKS = 90  # shortcuts to the lists
+
+
 @dataclass(frozen=True)
 class DashboardPanel:
     """A block on the dashboard: ``template`` rendered with ``context(user, today)``.
@@ -84,6 +93,12 @@ class _Models:
         from django.apps import apps
 
         return [apps.get_model(label) for label in self._labels.values()]
+
+    def items(self) -> list[tuple]:
+        """(name, model) pairs, in registration order."""
+        from django.apps import apps
+
+        return [(name, apps.get_model(label)) for name, label in self._labels.items()]
 
     def get(self, name: str):
         from django.apps import apps

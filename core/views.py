@@ -18,7 +18,7 @@ from django_tables2 import SingleTableMixin
 
 from core import policy
 from core.filters import NotificationFilter
-from core.models import Attachment, Membership, Notification, OrgUnit, Person, StudyGroup
+from core.models import Attachment, Membership, Notification, Person, StudyGroup
 from core.notifications import notifications_mark_read
 from core.registry import dashboard_panels, history_models
 from core.tables import NotificationTable
@@ -34,14 +34,9 @@ def dashboard(request):
     kind = policy.dashboard_kind(user)
     scoped_to = policy.scope_kind(user)
     groups = StudyGroup.objects.visible_to(user)
-    context = {"today": today}
+    # Read once for the figure and the navigation's badge (core.context_processors).
+    context = {"today": today, "unread_notifications": Notification.objects.visible_to(user).unread().count()}
     if policy.can(user, policy.Action.SUPERVISE):
-        context["counts"] = {
-            "units": OrgUnit.objects.visible_to(user).filter(kind__in=OrgUnit.UNIT_KINDS).count(),
-            "groups": groups.count(),
-            "people": Person.objects.visible_to(user).count(),
-            "memberships": Membership.objects.visible_to(user).active_on(today).count(),
-        }
         # Groups missing a leader or a secretary today: what staff must fix first.
         context["incomplete_groups"] = (
             groups.select_related("unit")
@@ -78,9 +73,39 @@ def _active_role(day: datetime.date, role: str) -> Q:
     )
 
 
-def _recent_changes(user, limit: int = 15):
-    visible = OrgUnit.objects.visible_to(user).filter(kind__in=OrgUnit.GROUP_KINDS).values("pk")
-    return Person.history.filter(unit_id__in=visible).select_related("history_user").order_by("-history_date")[:limit]
+# Fields that name a record in the list of changes, read from the history row itself.
+_LABEL_FIELDS = ("title", "name")
+
+
+def _recent_changes(user, limit: int = 15) -> list[dict]:
+    """The latest changes to the records a user may see the history of, newest first, with who made them.
+
+    One query per registered history model (their number, not the rows', sets the cost); records since
+    deleted are left out, as their history page is no longer reachable."""
+    changes = []
+    for name, model in history_models.items():
+        if not policy.can(user, policy.Action.HISTORY, model):
+            continue
+        history = model.history.model
+        related = [f for f in ("person",) if any(field.name == f for field in history._meta.fields)]
+        rows = (
+            model.history.filter(id__in=model.objects.visible_to(user).values("pk"))
+            .select_related("history_user", *related)
+            .order_by("-history_date", "-history_id")[:limit]
+        )
+        for record in rows:
+            changes.append({"name": name, "model": model._meta.verbose_name, "record": record, "label": _label(record)})
+    changes.sort(key=lambda change: (change["record"].history_date, change["record"].history_id), reverse=True)
+    return changes[:limit]
+
+
+def _label(record) -> str:
+    for field in _LABEL_FIELDS:
+        value = getattr(record, field, "")
+        if value:
+            return str(value)
+    person = getattr(record, "person", None)
+    return person.name if person is not None else f"#{record.id}"
 
 
 @login_required
@@ -155,6 +180,10 @@ class NotificationList(LoginRequiredMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["unread_count"] = self.get_queryset().unread().count()
+        context["unread_notifications"] = context["unread_count"]  # the navigation's badge, read once
+        # A filter chosen ("unknown" is the yes/no filters' "all"): the empty list then says so differently.
+        chosen = [self.request.GET.get(name, "") for name in self.filterset.form.fields]
+        context["filtered"] = any(value not in ("", "unknown") for value in chosen)
         return context
 
     def post(self, request, *args, **kwargs):

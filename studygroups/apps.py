@@ -9,8 +9,8 @@ class StudygroupsConfig(AppConfig):
     def ready(self):
         from core import registry
         from core.policy import Action, Dashboard
-        from core.registry import DashboardPanel, NavEntry
-        from studygroups.selectors.dashboard import year_state
+        from core.registry import DashboardPanel, NavEntry, PanelOrder
+        from studygroups.selectors import dashboard
         from studygroups.services.sessions import NOTICE, RECORD_REMINDER
 
         for name in ("session", "attendance", "reflection", "selfstudy", "research", "article", "exam", "plan"):
@@ -34,34 +34,81 @@ class StudygroupsConfig(AppConfig):
         registry.notification_kinds[NOTICE] = _("Advance notice")
         registry.notification_kinds[RECORD_REMINDER] = _("Record reminder")
 
-        # The year's state for those who oversee groups; each role's own shortcuts on its own dashboard.
+        # The year's state for those who oversee groups; each role's work, then its shortcuts, on its own
+        # dashboard. Every figure links to the list that shows exactly the rows it counts.
+        D = Dashboard
         panels = [
             DashboardPanel(
-                "year_state", "studygroups/includes/dashboard_year_state.html", year_state, Action.SUPERVISE, order=10
+                "county_state",
+                "studygroups/includes/dashboard_county_state.html",
+                dashboard.county_state,
+                Action.SUPERVISE,
+                order=PanelOrder.STATE - 1,
             ),
+            DashboardPanel(
+                "year_state",
+                "studygroups/includes/dashboard_year_state.html",
+                dashboard.year_state,
+                Action.SUPERVISE,
+                order=PanelOrder.STATE,
+            ),
+            DashboardPanel(
+                "behind_plan",
+                "studygroups/includes/dashboard_behind_plan.html",
+                dashboard.behind_plan,
+                Action.BROWSE,
+                dashboards=(D.STAFF, D.SUPERUSER),
+                order=PanelOrder.STATE + 1,
+            ),
+            DashboardPanel(
+                "upcoming_sessions",
+                "studygroups/includes/dashboard_upcoming.html",
+                dashboard.upcoming_sessions,
+                dashboards=(D.STAFF, D.INSPECTOR, D.SUPERUSER),
+                order=PanelOrder.WORK,
+            ),
+            DashboardPanel(
+                "secretary_work",
+                "studygroups/includes/dashboard_secretary_work.html",
+                dashboard.secretary_work,
+                dashboards=(D.SECRETARY,),
+                order=PanelOrder.WORK,
+            ),
+            DashboardPanel(
+                "member_work",
+                "studygroups/includes/dashboard_member_work.html",
+                dashboard.member_work,
+                dashboards=(D.MEMBER,),
+                order=PanelOrder.WORK,
+            ),
+            # PanelOrder.ASSIGNED is the inspections app's (an inspector's open items).
             DashboardPanel(
                 "links_staff",
                 "studygroups/includes/dashboard_links_staff.html",
                 _no_data,
-                dashboards=(Dashboard.STAFF,),
+                dashboards=(D.STAFF,),
+                order=PanelOrder.LINKS,
             ),
             DashboardPanel(
                 "links_inspector",
                 "studygroups/includes/dashboard_links_inspector.html",
                 _no_data,
-                dashboards=(Dashboard.INSPECTOR,),
+                dashboards=(D.INSPECTOR,),
+                order=PanelOrder.LINKS,
             ),
             DashboardPanel(
                 "links_secretary",
                 "studygroups/includes/dashboard_links_secretary.html",
                 lambda user, today: {"group": user.study_group},
-                dashboards=(Dashboard.SECRETARY,),
+                dashboards=(D.SECRETARY,),
+                order=PanelOrder.LINKS,
             ),
             DashboardPanel(
                 "links_member",
                 "studygroups/includes/dashboard_links_member.html",
                 lambda user, today: {"person": user.person},
-                dashboards=(Dashboard.MEMBER,),
+                dashboards=(D.MEMBER,),
+                order=PanelOrder.LINKS,
             ),
         ]
         for panel in panels:

@@ -2,8 +2,9 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.forms import HiddenInput, NullBooleanSelect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Membership, OrgUnit, Person, StudyGroup
@@ -12,6 +13,7 @@ from studygroups.models import (
     Attendance,
     ExamScore,
     Plan,
+    ReadingProgress,
     Reflection,
     RequiredReading,
     ResearchTopic,
@@ -19,6 +21,7 @@ from studygroups.models import (
     StudySession,
     TheoryArticle,
 )
+from studygroups.selectors.dashboard import SessionState, session_state
 from studygroups.services.records import group_members, record_groups
 
 
@@ -102,15 +105,31 @@ class SessionFilter(SearchFilterSet):
     )
     has_record = django_filters.BooleanFilter(label=_("Has a written record"), method="filter_flag")
     late = django_filters.BooleanFilter(label=_("Record entered late"), method="filter_flag")
+    # The dashboards' figures link here (selectors.dashboard.session_state defines both).
+    state = django_filters.ChoiceFilter(
+        label=_("State"), choices=SessionState.choices, method="filter_state", empty_label=_("All")
+    )
 
     class Meta:
         model = StudySession
-        fields = ["q", "study_group", "kind", "year", "date_from", "date_to", "has_record", "late"]
+        fields = ["q", "study_group", "kind", "year", "date_from", "date_to", "has_record", "late", "state"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if not getattr(user, "person_id", None):
+            # "My reflection to write" means nothing to an account that is not a member.
+            field = self.form.fields["state"]
+            field.choices = [c for c in field.choices if c[0] != SessionState.TO_REFLECT]
 
     def filter_flag(self, queryset, name, value):
         # Both flags are annotations of selectors.stats.with_record_flags.
         field = {"has_record": "has_record", "late": "record_late"}[name]
         return queryset.filter(**{field: value})
+
+    def filter_state(self, queryset, name, value):
+        person_id = getattr(getattr(self.request, "user", None), "person_id", None)
+        return queryset.filter(session_state(value, now=timezone.now(), person_id=person_id))
 
 
 class MakeupFilter(SearchFilterSet):
@@ -118,10 +137,13 @@ class MakeupFilter(SearchFilterSet):
     group = django_filters.ModelChoiceFilter(
         field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
     )
+    year = django_filters.NumberFilter(label=_("Year"), field_name="session__starts_at", lookup_expr="year")
+    # One person's make-ups (linked from the secretary's dashboard).
+    person = django_filters.NumberFilter(field_name="person", widget=HiddenInput)
 
     class Meta:
         model = Attendance
-        fields = ["q", "group"]
+        fields = ["q", "group", "year", "person"]
 
 
 class ReflectionFilter(SearchFilterSet):
@@ -162,7 +184,10 @@ class CoverageFilter(SearchFilterSet):
 
     class Meta:
         model = StudyGroup
-        fields = ["q", "year", "unit__kind", "is_active"]
+        fields = ["q", "year", "unit__kind", "is_active", "behind"]
+
+    # Groups with overdue topics: applied by the page to the coverage it works out (views.plans).
+    behind = django_filters.BooleanFilter(label=_("Behind plan"), method="keep")
 
     def keep(self, queryset, name, value):
         return queryset
@@ -171,10 +196,23 @@ class CoverageFilter(SearchFilterSet):
 class ReadingFilter(SearchFilterSet):
     search_fields = ("title", "author")
     year = django_filters.NumberFilter(label=_("Year"))
+    # The account's own progress; only for accounts linked to a member.
+    finished = django_filters.BooleanFilter(label=_("Finished by me"), method="filter_finished")
 
     class Meta:
         model = RequiredReading
-        fields = ["q", "year"]
+        fields = ["q", "year", "finished"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not getattr(getattr(self.request, "user", None), "person_id", None):
+            del self.filters["finished"]
+            del self.form.fields["finished"]
+
+    def filter_finished(self, queryset, name, value):
+        person_id = self.request.user.person_id
+        done = ReadingProgress.objects.filter(reading=OuterRef("pk"), person_id=person_id, finished_on__isnull=False)
+        return queryset.filter(Exists(done)) if value else queryset.filter(~Exists(done))
 
 
 class ReadingProgressFilter(SearchFilterSet):

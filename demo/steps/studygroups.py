@@ -430,12 +430,66 @@ def build_sessions(ctx: DemoContext, rec: StudyRecords, rng: random.Random) -> N
 
     rows = Rows(ctx, StudySession, "study sessions", after=_session_topics_and_history)
     for gi in range(n):
-        for sim in _simulate_group(ctx, rec, gi, flags):
+        sims = _simulate_group(ctx, rec, gi, flags)
+        if gi == secretary_group:
+            sims += _notices_due_soon(ctx, rec, gi, sims)
+        for sim in sims:
             rec.sessions.append(sim)
             session = sim.session
             session._demo_topics = sim.topics
             rows.add(session, session.created_at, session.created_by, updated=session.updated_at)
     rows.flush()
+
+
+def _notices_due_soon(ctx: DemoContext, rec: StudyRecords, gi: int, sims: list[SessionSim]) -> list[SessionSim]:
+    """Sessions of the demo secretary's group, scheduled yesterday, whose advance notice falls due as the demo
+    starts: one due from today, which the worker `make run` starts sends at its first run, and one due from
+    tomorrow (unless the group already meets on those days). Their own draws: nothing else changes."""
+    grng = ctx.rng(f"sessions:due-soon:{gi}")
+    spec = ctx.specs[gi]
+    taken = {sim.session.starts_at.date() for sim in sims}
+    notice_days = settings.SESSION_NOTICE_DAYS
+    created = office_time(grng, ctx.today - datetime.timedelta(days=1))
+    author = ctx.group_author(gi)
+    added = []
+    for offset in (0, 1):
+        day = ctx.today + datetime.timedelta(days=notice_days + offset)
+        if day in taken:
+            continue
+        topic = grng.choice(AD_HOC)
+        title, place, _note = _session_title_place(ctx, rec, gi, spec, grng, SK.CONCENTRATED, topic, day)
+        start = moment(day, grng.choice(START_MINUTES))
+        seated = [m for m in ctx.rosters()[gi] if m.start_date <= day and (m.end_date is None or m.end_date >= day)]
+        host = next((m.person for m in seated if m.role == Membership.Role.LEADER), None)
+        materials = _materials(grng, ctx, rec, gi, topic, day.year)
+        session = row(
+            StudySession,
+            study_group=spec.group,
+            title=title[:200],
+            kind=SK.CONCENTRATED,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(minutes=grng.randint(*SESSION_MINUTES[SK.CONCENTRATED])),
+            place=place[:100],
+            host=host,
+            materials=materials,
+            materials_entered_at=created,
+            notice_days=notice_days,
+            version=1,
+        )
+        session.created_at, session.updated_at, session.created_by = created, created, author
+        added.append(
+            SessionSim(
+                session=session,
+                group_index=gi,
+                topic=topic,
+                topics=[],
+                rows=[],
+                speeches=[],
+                record_at=None,
+                sheet_at=session.ends_at,
+            )
+        )
+    return added
 
 
 def _session_topics_and_history(sessions: list[StudySession]) -> None:

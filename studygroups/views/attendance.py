@@ -24,7 +24,7 @@ from core.pages import ListPage
 from studygroups.filters import MakeupFilter, ReflectionFilter
 from studygroups.forms.attendance import MakeupForm, ReflectionForm, attendance_formset
 from studygroups.models import Attendance, Reflection, StudySession, entered_late
-from studygroups.selectors.stats import open_makeups
+from studygroups.selectors.dashboard import makeups_owed
 from studygroups.services.attendance import (
     AttendanceError,
     AttendanceRow,
@@ -197,7 +197,8 @@ class MakeupList(ListPage):
     title = _("Make-up study owed")
 
     def get_queryset(self):
-        queryset = open_makeups(super().get_queryset())
+        # Owed once the session is held, by those seated that day: what the dashboards count.
+        queryset = makeups_owed(super().get_queryset(), now=timezone.now())
         user = self.request.user
         if _own_only(user):
             queryset = queryset.filter(person_id=user.person_id)

@@ -131,6 +131,8 @@ class PlanCoverage(ScopedReadMixin, FilterView):
         year = year_param(self.filterset.data.get("year")) or this_year()
         groups = list(self.object_list)
         rows = list(topic_coverage(groups, Period.year(year)).values())
+        if self.filterset.form.cleaned_data.get("behind") is not None:
+            rows = [r for r in rows if bool(r.overdue) == self.filterset.form.cleaned_data["behind"]]
         sort = self.request.GET.get("sort", "group")
         rows = sort_coverage(rows, sort)
         page = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("page"))

@@ -32,7 +32,7 @@ def test_secretary_on_a_phone_sees_the_roster(transactional_db, world, live_serv
     page = page_factory(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     login(page, live_server, "secretary", "pw-for-tests-1")
     assert page.locator(".navbar-toggler").is_visible()
-    roster = page.locator(".list-group").inner_text()
+    roster = page.locator("#roster").inner_text()
     assert world.home.member.name in roster and world.home.left.name not in roster
     page.click(".navbar-toggler")
     page.locator("#mainnav").get_by_text("学习活动").first.wait_for(state="visible")
