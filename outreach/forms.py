@@ -31,6 +31,16 @@ class PairingForm(ScopedModelForm):
         if not self.instance.pk:
             self.fields["year"].initial = timezone.localdate().year
 
+    def clean(self):
+        data = super().clean()
+        a, b = data.get("group_a"), data.get("group_b")
+        if a and b and a.pk == b.pk:
+            self.add_error("group_b", _("A group cannot pair with itself."))
+        elif a and b and a.pk > b.pk:
+            # Stored in id order (the database's rule), whichever way round they were picked.
+            data["group_a"], data["group_b"] = b, a
+        return data
+
 
 def _members_of(group: StudyGroup | None):
     if group is None:
