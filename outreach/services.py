@@ -89,9 +89,10 @@ def pairing_save(*, pairing: Pairing, user: User) -> Pairing:
     except IntegrityError as error:
         if "pairingside_one_active_per_year" in str(error):
             message = _("One of these groups already has an active pair this year; staff may allow another.")
+            code = "active_pair"
         else:
-            message = _("These two groups are already paired this year.")
-        raise ValidationError(message, code="duplicate") from error
+            message, code = _("These two groups are already paired this year."), "duplicate"
+        raise ValidationError(message, code=code) from error
     return pairing
 
 
