@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "core",
     "studygroups",
     "inspections",
+    "outreach",
     "reports",
     "demo",  # development data: seed_demo and the feature apps' demo steps
 ]
@@ -197,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "studygroups.tasks.remind_missing_records",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Practical things for the people past their date: the township's secretaries are reminded each morning.
+    "remind-overdue-needs": {"task": "outreach.tasks.remind_overdue_needs", "schedule": crontab(hour=8, minute=40)},
 }
 
 if REDIS_URL:

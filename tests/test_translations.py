@@ -9,7 +9,7 @@ import polib
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-SOURCE_DIRS = ("config", "core", "studygroups", "inspections", "reports", "demo", "templates", "static")
+SOURCE_DIRS = ("config", "core", "studygroups", "inspections", "outreach", "reports", "demo", "templates", "static")
 
 
 def _untranslated(po_text: str) -> list[str]:

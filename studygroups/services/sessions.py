@@ -404,3 +404,40 @@ def send_due_record_reminders(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     ids = list(sessions_due_record_reminder(now=now).values_list("pk", flat=True))
     return sum(session_send_record_reminder(session_id=pk, now=now) for pk in ids)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sessions kept by a record of another app (an exchange visit holds one session of each of its two groups):
+# that app's service has checked the user may write its record, so these do not scope the sessions to the user.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def linked_session_update(*, user: User, session_id: int, data: dict[str, Any]) -> StudySession:
+    """Save ``data`` on a session kept by another record, as session_update does (notice re-sent when
+    rescheduled, record stamped, version raised)."""
+    session = StudySession.objects.select_for_update().get(pk=session_id)
+    notice_changed = any(name in data and getattr(session, name) != data[name] for name in NOTICE_FIELDS)
+    had_materials = bool(session.materials.strip())
+    for name in SESSION_FIELDS:
+        if name in data:
+            setattr(session, name, data[name])
+    if notice_changed and session.notice_sent_at and session.is_future:
+        session.notice_sent_at = None
+    _stamp_record(session, user)
+    _stamp_materials(session, had_materials=had_materials)
+    session.version += 1
+    session._history_user = user
+    session.save()
+    return session
+
+
+@transaction.atomic
+def linked_session_delete(*, user: User, session_id: int) -> None:
+    """Remove a session kept by another record, with its attendance (each deletion in the history)."""
+    session = StudySession.objects.select_for_update().get(pk=session_id)
+    for attendance in session.attendances.all():
+        attendance._history_user = user
+        attendance.delete()
+    session._history_user = user
+    session.delete()

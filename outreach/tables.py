@@ -1,0 +1,68 @@
+"""Every table of the outreach app."""
+
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
+
+DATE = "Y-m-d"
+
+
+class PairingTable(tables.Table):
+    pair = tables.Column(verbose_name=_("Pair"), accessor="pk", linkify=True, orderable=False)
+
+    class Meta:
+        model = Pairing
+        fields = ["year", "pair", "is_active", "extra_allowed"]
+
+    def render_pair(self, record):
+        return f"{record.group_a.unit.name} ⇄ {record.group_b.unit.name}"
+
+
+class VisitTable(tables.Table):
+    title = tables.Column(linkify=True)
+    starts_at = tables.DateTimeColumn(format="Y-m-d H:i")
+    host_group = tables.Column(order_by=("host_group__name",))
+    guest_group = tables.Column(order_by=("guest_group__name",))
+    cancelled_at = tables.DateTimeColumn(format="Y-m-d")
+
+    class Meta:
+        model = ExchangeVisit
+        fields = ["starts_at", "title", "host_group", "guest_group", "place", "cancelled_at"]
+
+
+class PartyDayTable(tables.Table):
+    theme = tables.Column(linkify=True)
+    held_on = tables.DateColumn(format=DATE)
+    branch = tables.Column(order_by=("branch__name",))
+    households = tables.Column(verbose_name=_("Households visited"), accessor="households_visited", orderable=False)
+
+    class Meta:
+        model = PartyDay
+        fields = ["held_on", "branch", "theme", "households"]
+
+
+class NeedTable(tables.Table):
+    description = tables.Column(linkify=True)
+    branch = tables.Column(order_by=("branch__name",))
+    raised_on = tables.DateColumn(format=DATE)
+    due_on = tables.DateColumn(format=DATE)
+    done_on = tables.DateColumn(format=DATE)
+
+    class Meta:
+        model = Need
+        fields = ["raised_on", "branch", "category", "description", "status", "due_on", "done_on"]
+        row_attrs = {"class": lambda record: "table-warning" if record.is_overdue() else ""}
+
+    def render_description(self, value):
+        return value if len(value) <= 40 else value[:39] + "…"
+
+
+class PostTable(tables.Table):
+    title = tables.Column(linkify=True)
+    column = tables.Column(order_by=("column__name",))
+    published_on = tables.DateColumn(format=DATE)
+
+    class Meta:
+        model = Post
+        fields = ["published_on", "column", "title", "tags", "required"]

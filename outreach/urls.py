@@ -1,0 +1,3 @@
+from outreach.views import urlpatterns  # noqa: F401
+
+app_name = "outreach"
