@@ -200,6 +200,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Practical things for the people past their date: the township's secretaries are reminded each morning.
     "remind-overdue-needs": {"task": "outreach.tasks.remind_overdue_needs", "schedule": crontab(hour=8, minute=40)},
+    # Sit-in inspection: late observer summaries and overdue rectifications, each morning.
+    "inspection-reminders": {
+        "task": "inspections.tasks.send_inspection_reminders",
+        "schedule": crontab(hour=8, minute=40),
+    },
 }
 
 if REDIS_URL:
@@ -277,6 +282,23 @@ RECORD_REMINDER_DAYS = env.int("RECORD_REMINDER_DAYS", default=3)
 CHECKIN_OPENS_MINUTES = env.int("CHECKIN_OPENS_MINUTES", default=30)
 CHECKIN_LATE_MINUTES = env.int("CHECKIN_LATE_MINUTES", default=15)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345")
+# Sit-in inspection (inspections app): the defaults a new annual plan starts from (each plan keeps its own).
+INSPECTION_KEY_VISITS = env.int("INSPECTION_KEY_VISITS", default=2)  # visits a year to a key target
+INSPECTION_ROUTINE_VISITS = env.int("INSPECTION_ROUTINE_VISITS", default=1)  # to every other group
+INSPECTION_ROUTINE_SHARE = env.int("INSPECTION_ROUTINE_SHARE", default=100)  # per cent of the others visited
+# A group is proposed as a key target when last year it held fewer sessions than this, had an attendance or
+# leader attendance rate below these (per cent), or more than this share (per cent) of its records late.
+INSPECTION_MIN_SESSIONS = env.int("INSPECTION_MIN_SESSIONS", default=12)
+INSPECTION_MIN_ATTENDANCE = env.int("INSPECTION_MIN_ATTENDANCE", default=90)
+INSPECTION_MIN_LEADER_ATTENDANCE = env.int("INSPECTION_MIN_LEADER_ATTENDANCE", default=80)
+INSPECTION_MAX_LATE_SHARE = env.int("INSPECTION_MAX_LATE_SHARE", default=30)
+# Working days: the unit's materials are due before the session; the observer summary after it.
+INSPECTION_MATERIALS_DAYS = env.int("INSPECTION_MATERIALS_DAYS", default=5)
+INSPECTION_SUMMARY_DAYS = env.int("INSPECTION_SUMMARY_DAYS", default=10)
+INSPECTION_SUMMARY_MAX_CHARS = env.int("INSPECTION_SUMMARY_MAX_CHARS", default=500)
+# Bulletins: a group averaging at least this share of the full score is praised, below this one criticised.
+INSPECTION_PRAISE_PERCENT = env.int("INSPECTION_PRAISE_PERCENT", default=90)
+INSPECTION_CRITICISE_PERCENT = env.int("INSPECTION_CRITICISE_PERCENT", default=60)
 
 LOGGING = {
     "version": 1,

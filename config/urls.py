@@ -16,5 +16,6 @@ urlpatterns = [
     path("notifications/", core_views.NotificationList.as_view(), name="notification_list"),
     path("", include("studygroups.urls")),
     path("outreach/", include("outreach.urls")),
+    path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
 ]

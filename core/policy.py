@@ -27,6 +27,9 @@ class Action(StrEnum):
     # keep them where CHANGE or KEEP_RECORDS allows. Without it, one reaches only one's own.
     OTHERS_RECORDS = "others_records"
     REFLECT = "reflect"  # write one's own reflection on a session one attended (the button on the session)
+    INSPECT = "inspect"  # sit in on an assigned visit: score it, write the observer summary, record findings
+    RECTIFY = "rectify"  # answer a rectification item of one's own group with what was done and evidence
+    VERIFY = "verify"  # verify rectifications: close them or send them back with a reason
 
 
 # Which account fields scope a role: a unit of the tree, one study group, or one person.
@@ -48,6 +51,9 @@ RULES: dict[Action, tuple[str, ...]] = {
     Action.KEEP_RECORDS: (Role.STAFF, Role.SECRETARY, Role.MEMBER),
     Action.OTHERS_RECORDS: (Role.STAFF, Role.INSPECTOR, Role.SECRETARY, Role.AUDITOR),
     Action.REFLECT: (Role.MEMBER,),
+    Action.INSPECT: (Role.INSPECTOR,),
+    Action.RECTIFY: (Role.SECRETARY,),
+    Action.VERIFY: (Role.STAFF,),
 }
 
 

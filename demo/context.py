@@ -171,7 +171,14 @@ class DemoContext:
 
     def account_of(self, person: Person) -> User | None:
         if self._person_accounts is None:
-            self._person_accounts = {id(u.person): u for u in self.accounts.values() if u.person_id is not None}
+            from core import policy
+
+            # Only accounts whose role keeps records enter a person's own (an inspector's person does not).
+            self._person_accounts = {
+                id(u.person): u
+                for u in self.accounts.values()
+                if u.person_id is not None and policy.can(u, policy.Action.KEEP_RECORDS)
+            }
         return self._person_accounts.get(id(person))
 
     def person_author(self, person: Person, group_index: int) -> User | None:

@@ -401,6 +401,10 @@ def build_accounts(ctx: DemoContext, rng: random.Random) -> None:
     secretary = next(m.person for m in current if m.role == Membership.Role.SECRETARY)
     member = min((m for m in current if m.role == Membership.Role.MEMBER), key=lambda m: m.start_date).person
 
+    # The inspector is a person of the county's propaganda department, as inspectors are (one who is
+    # not the secretary or member account).
+    inspector = next(p for p in ctx.people if p.unit_id == county.propaganda.pk and p not in (secretary, member))
+
     password = make_password(settings.DEMO_PASSWORD)  # hashed once: five accounts, one known password
     used: set[str] = set()
 
@@ -418,7 +422,7 @@ def build_accounts(ctx: DemoContext, rng: random.Random) -> None:
 
     ctx.accounts = {
         "staff": account("staff", Role.STAFF, scope_unit=county.unit),
-        "inspector": account("inspector", Role.INSPECTOR, scope_unit=county.unit),
+        "inspector": account("inspector", Role.INSPECTOR, person=inspector, scope_unit=county.unit),
         "secretary": account("secretary", Role.SECRETARY, person=secretary, study_group=group),
         "member": account("member", Role.MEMBER, person=member),
         "auditor": account("auditor", Role.AUDITOR, scope_unit=ctx.region),

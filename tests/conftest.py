@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from core.models import Membership, OrgUnit, Role
-from tests.factories import MembershipFactory, OrgUnitFactory, StudyGroupFactory, UserFactory
+from tests.factories import MembershipFactory, OrgUnitFactory, PersonFactory, StudyGroupFactory, UserFactory
 
 
 def build_county(region, name: str):
@@ -57,7 +57,13 @@ def world(db):
     other = build_county(region, "乙旗")
     users = SimpleNamespace(
         staff=UserFactory(username="staff", role=Role.STAFF, scope_unit=home.county),
-        inspector=UserFactory(username="inspector", role=Role.INSPECTOR, scope_unit=home.county),
+        # An inspector sits in as a person: here one who works at the county committee and sits in no group.
+        inspector=UserFactory(
+            username="inspector",
+            role=Role.INSPECTOR,
+            scope_unit=home.county,
+            person=PersonFactory(unit=home.county, name="巡听员"),
+        ),
         secretary=UserFactory(username="secretary", role=Role.SECRETARY, study_group=home.dept_group),
         member=UserFactory(username="member", role=Role.MEMBER, person=home.member),
         auditor=UserFactory(username="auditor", role=Role.AUDITOR, scope_unit=home.county),

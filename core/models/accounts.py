@@ -58,7 +58,9 @@ class User(AbstractUser):
                 name="user_role_has_scope",
                 condition=(
                     Q(role="")
-                    | Q(role__in=["staff", "inspector", "auditor"], scope_unit__isnull=False)
+                    | Q(role__in=["staff", "auditor"], scope_unit__isnull=False)
+                    # An inspector sits in as a person: the conflict rule asks where they work and sit.
+                    | Q(role="inspector", scope_unit__isnull=False, person__isnull=False)
                     | Q(role="secretary", study_group__isnull=False)
                     | Q(role="member", person__isnull=False)
                 ),

@@ -37,6 +37,9 @@ EXPECTED = {
     Action.KEEP_RECORDS: {STAFF, SECRETARY, MEMBER},
     Action.OTHERS_RECORDS: {STAFF, INSPECTOR, SECRETARY, AUDITOR},
     Action.REFLECT: {MEMBER},
+    Action.INSPECT: {INSPECTOR},
+    Action.RECTIFY: {SECRETARY},
+    Action.VERIFY: {STAFF},
 }
 CASES = [(action, role) for action in Action for role in Role]
 

@@ -1,0 +1,70 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import StudyGroup
+from inspections.models import Finding, InspectionPlan, Visit, VisitKind
+
+
+def _groups(request):
+    return StudyGroup.objects.visible_to(request.user) if request else StudyGroup.objects.none()
+
+
+class PlanFilter(django_filters.FilterSet):
+    class Meta:
+        model = InspectionPlan
+        fields = ["year", "status"]
+
+
+class VisitFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(label=_("Year"), field_name="session_starts_at", lookup_expr="year")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=VisitKind.choices, empty_label=_("All"))
+    study_group = django_filters.ModelChoiceFilter(
+        label=_("Study group"), field_name="session__study_group", queryset=_groups
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("State"),
+        method="in_state",
+        empty_label=_("All"),
+        choices=[
+            ("planned", _("Not scored yet")),
+            ("scored", _("Scored, not published")),
+            ("published", _("Published")),
+            ("summary_late", _("Summary late")),
+            ("materials_late", _("Materials late")),
+        ],
+    )
+
+    class Meta:
+        model = Visit
+        fields = ["year", "kind", "study_group", "state"]
+
+    def in_state(self, queryset, name, value):
+        return queryset.filter(
+            {
+                "planned": Q(scored_at__isnull=True),
+                "scored": Q(scored_at__isnull=False, published_at__isnull=True),
+                "published": Q(published_at__isnull=False),
+                "summary_late": Q(summary_late=True),
+                "materials_late": Q(materials_late=True),
+            }[value]
+        )
+
+
+class FindingFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(label=_("Year"), field_name="visit__session_starts_at", lookup_expr="year")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Finding.Status.choices, empty_label=_("All"))
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Finding.Category.choices, empty_label=_("All"))
+    study_group = django_filters.ModelChoiceFilter(
+        label=_("Study group"), field_name="visit__session__study_group", queryset=_groups
+    )
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="is_overdue")
+
+    class Meta:
+        model = Finding
+        fields = ["year", "status", "category", "study_group", "overdue"]
+
+    def is_overdue(self, queryset, name, value):
+        condition = Q(status__in=Finding.OWED, deadline__lt=timezone.localdate())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
