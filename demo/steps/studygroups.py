@@ -442,18 +442,23 @@ def build_sessions(ctx: DemoContext, rec: StudyRecords, rng: random.Random) -> N
 
 
 def _notices_due_soon(ctx: DemoContext, rec: StudyRecords, gi: int, sims: list[SessionSim]) -> list[SessionSim]:
-    """Sessions of the demo secretary's group, scheduled yesterday, whose advance notice falls due as the demo
-    starts: one due from today, which the worker `make run` starts sends at its first run, and one due from
-    tomorrow (unless the group already meets on those days). Their own draws: nothing else changes."""
+    """Two sessions of the demo secretary's group, on the next working days from ``SESSION_NOTICE_DAYS`` on,
+    scheduled yesterday with their notice period set so that it falls due as the demo starts: one from today
+    (the worker `make run` starts sends it at its first run), one from tomorrow. Skipped on a day the group
+    already meets. Their own draws: nothing else changes."""
     grng = ctx.rng(f"sessions:due-soon:{gi}")
     spec = ctx.specs[gi]
     taken = {sim.session.starts_at.date() for sim in sims}
-    notice_days = settings.SESSION_NOTICE_DAYS
     created = office_time(grng, ctx.today - datetime.timedelta(days=1))
     author = ctx.group_author(gi)
     added = []
-    for offset in (0, 1):
-        day = ctx.today + datetime.timedelta(days=notice_days + offset)
+    day = ctx.today + datetime.timedelta(days=settings.SESSION_NOTICE_DAYS - 1)
+    for due_in in (0, 1):
+        day += datetime.timedelta(days=1)
+        while day.weekday() >= 5:
+            day += datetime.timedelta(days=1)
+        # The notice goes out from the start of the day ``notice_days`` before the session's day.
+        notice_days = (day - ctx.today).days - due_in
         if day in taken:
             continue
         topic = grng.choice(AD_HOC)

@@ -5,6 +5,7 @@ import datetime
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from core.models import Notification
@@ -71,3 +72,9 @@ def test_notices_fall_due_right_after_seeding_and_the_task_sends_them_once(demo)
     new = Notification.objects.filter(user__in=[secretary, member], read_at=None).count() - before
     assert new == 2 * due  # the member and the secretary, once each
     assert send_due_notices(now=later_today) == 0
+
+
+def test_the_worker_checks_for_due_notices_every_five_minutes():
+    # So a notice falling due while the demo is served arrives within minutes, not at the next hour.
+    schedule = settings.CELERY_BEAT_SCHEDULE["send-session-notices"]["schedule"]
+    assert schedule.minute == set(range(0, 60, 5)) and schedule.hour == set(range(24))
