@@ -130,8 +130,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# One interface language for the whole deployment, whatever the browser asks for (LocaleMiddleware finds only
+# this one among LANGUAGES): Simplified Chinese unless a deployment sets LANGUAGE_CODE=en.
+_LANGUAGE_NAMES = {"zh-hans": _("Simplified Chinese"), "en": _("English")}
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans").lower()
+if LANGUAGE_CODE not in _LANGUAGE_NAMES:
+    raise environ.ImproperlyConfigured(
+        f"LANGUAGE_CODE must be one of {', '.join(_LANGUAGE_NAMES)}, not {LANGUAGE_CODE!r}"
+    )
+LANGUAGES = [(LANGUAGE_CODE, _LANGUAGE_NAMES[LANGUAGE_CODE])]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

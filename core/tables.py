@@ -16,6 +16,7 @@ class NotificationTable(tables.Table):
 
     class Meta:
         model = Notification
+        empty_text = _("You have no notifications.")
         fields = ["created_at", "kind", "subject", "message"]
         order_by = ["-created_at"]
         attrs = {"class": "table table-sm", "id": "notifications"}

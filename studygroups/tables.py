@@ -4,7 +4,6 @@ import django_tables2 as tables
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django_tables2.utils import A
 
@@ -31,6 +30,7 @@ class OrgUnitTable(tables.Table):
 
     class Meta:
         model = OrgUnit
+        empty_text = _("No units to show.")
         fields = ["name", "kind", "party_body", "parent"]
         order_by = ["path", "sort_order", "name"]
 
@@ -42,6 +42,7 @@ class StudyGroupTable(tables.Table):
 
     class Meta:
         model = StudyGroup
+        empty_text = _("No study groups to show.")
         fields = ["name", "unit", "member_count", "is_active"]
 
 
@@ -51,6 +52,7 @@ class PersonTable(tables.Table):
 
     class Meta:
         model = Person
+        empty_text = _("No people to show.")
         fields = ["name", "gender", "title", "unit", "phone"]
 
 
@@ -72,6 +74,7 @@ class SessionTable(tables.Table):
 
     class Meta:
         model = StudySession
+        empty_text = _("No study sessions to show.")
         fields = ["starts_at", "title", "study_group", "kind", "place", "host", "speech_count", "record"]
         order_by = ["-starts_at"]
         attrs = {"class": "table table-sm table-striped", "id": "sessions"}
@@ -102,11 +105,14 @@ class MakeupTable(SessionRecordTable):
     reason = tables.Column(verbose_name=_("Reason for leave"))
     created_at = tables.DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
     action = tables.TemplateColumn(
-        template_name="studygroups/includes/attendance_makeup_action.html", verbose_name="", orderable=False
+        template_name="studygroups/includes/attendance_makeup_action.html",
+        verbose_name=_("Actions"),
+        orderable=False,
     )
 
     class Meta:
         model = Attendance
+        empty_text = _("No make-up study is owed.")
         fields = ["day", "session", "group", "person", "reason", "created_at", "action"]
         row_attrs = {"data-late": _late_attrs, "data-attendance": lambda record: record.pk}
 
@@ -122,6 +128,7 @@ class ReflectionTable(SessionRecordTable):
 
     class Meta:
         model = Reflection
+        empty_text = _("No reflections to show.")
         fields = ["day", "session", "group", "person", "text", "attachment_count", "created_at", "created_by", "late"]
         row_attrs = {"data-late": _late_attrs, "data-reflection": lambda record: record.pk}
 
@@ -130,7 +137,7 @@ class ReflectionTable(SessionRecordTable):
 
     def render_late(self, record):
         if record.is_late_entry:
-            return format_html('<span class="badge text-bg-warning">{}</span>', _t("Late entry"))
+            return format_html('<span class="badge text-bg-warning">{}</span>', _("Late entry"))
         return ""
 
 
@@ -155,7 +162,7 @@ def edit_column(url_name: str, *, personal: bool = False) -> tables.TemplateColu
         + condition
         + link
         + "{% endif %}",
-        verbose_name="",
+        verbose_name=_("Actions"),
         orderable=False,
     )
 
@@ -172,6 +179,7 @@ class PlanTable(tables.Table):
 
     class Meta:
         model = Plan
+        empty_text = _("No study plans to show.")
         fields = [
             "title",
             "level",
@@ -205,6 +213,7 @@ class ReadingTable(tables.Table):
 
     class Meta:
         model = RequiredReading
+        empty_text = _("No required reading to show.")
         fields = ["order", "title", "author", "year", "unit", "finished_count", "mine", "edit"]
         attrs = {"id": "readings"}
         row_attrs = {"data-reading-id": lambda record: record.pk}
@@ -217,6 +226,7 @@ class ReadingProgressTable(tables.Table):
 
     class Meta:
         model = Person
+        empty_text = _("No members to show.")
         fields = ["name", "title", "unit", "finished"]
         attrs = {"id": "reading-progress"}
         row_attrs = {"data-person-id": lambda record: record.pk}
@@ -232,6 +242,7 @@ class SelfStudyTable(tables.Table):
 
     class Meta:
         model = SelfStudy
+        empty_text = _("No self-study records to show.")
         fields = ["date", "person", "material", "hours", "notes", "created_by", "created_at", "edit"]
         attrs = {"id": "self-study"}
         row_attrs = {"data-record-id": lambda record: record.pk}
@@ -255,6 +266,7 @@ class ResearchTable(tables.Table):
 
     class Meta:
         model = ResearchTopic
+        empty_text = _("No research topics to show.")
         fields = [
             "title",
             "study_group",
@@ -281,6 +293,7 @@ class ArticleTable(tables.Table):
 
     class Meta:
         model = TheoryArticle
+        empty_text = _("No theory articles to show.")
         fields = [
             "title",
             "kind",
@@ -306,6 +319,7 @@ class ExamTable(tables.Table):
 
     class Meta:
         model = ExamScore
+        empty_text = _("No exam scores to show.")
         fields = ["year", "person", "unit", "score", "exam_date", "created_by", "created_at", "edit"]
         attrs = {"id": "exams"}
         row_attrs = {"data-record-id": lambda record: record.pk}

@@ -135,7 +135,10 @@ class SpeechForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         self.session = session
         self.instance.session = session
-        self.helper.add_input(Submit("add_another", _("Save and add another"), css_class="btn-outline-secondary"))
+        add_another = Submit("add_another", _("Save and add another"))
+        # Not css_class: crispy adds it to btn-primary, and grey text on blue cannot be read (1.04:1).
+        add_another.field_classes = "btn btn-outline-secondary"
+        self.helper.add_input(add_another)
         self.fields["person"].queryset = speaker_choices(user=self.user, session=session)
         self.fields["person"].help_text = _("Members of the group on the day of the session.")
         if proposed and not self.is_bound:

@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -239,7 +238,7 @@ def makeup_record_view(request, pk: int):
         except AttendanceError as exc:
             form.add_error("done_on" if exc.code in ("before_session", "in_future") else None, exc)
         else:
-            messages.success(request, _t("The make-up study is recorded."))
+            messages.success(request, _("The make-up study is recorded."))
             return redirect("studygroups:makeup_list")
     return render(request, "studygroups/makeup_record.html", {"attendance": attendance, "form": form})
 
@@ -281,7 +280,7 @@ def reflection_submit_view(request, pk: int):
         except ValidationError as exc:  # the upload, inspected again when stored
             form.add_error("attachment", exc)
         else:
-            messages.success(request, _t("Your reflection is saved."))
+            messages.success(request, _("Your reflection is saved."))
             return redirect("studygroups:reflection_submit", pk=session.pk)
     attachments = []
     if reflection is not None:
