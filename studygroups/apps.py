@@ -69,7 +69,7 @@ class StudygroupsConfig(AppConfig):
             DashboardPanel(
                 "links_secretary",
                 "studygroups/includes/dashboard_links_secretary.html",
-                lambda user, today: {"group": user.study_group},
+                lambda user, today: {"group": user.study_group, "records_owed": _records_owed(user)},
                 dashboards=(Dashboard.SECRETARY,),
             ),
             DashboardPanel(
@@ -105,3 +105,13 @@ class StudygroupsConfig(AppConfig):
 
 def _no_data(user, today) -> dict:
     return {}
+
+
+def _records_owed(user):
+    """Minimal stand-in until the dashboards land: held sessions of the group with no written record."""
+    from django.utils import timezone
+
+    from studygroups.models import StudySession
+
+    sessions = StudySession.objects.visible_to(user).filter(study_group_id=user.study_group_id, record="")
+    return sessions.filter(starts_at__lt=timezone.now()).order_by("-starts_at")[:10]
