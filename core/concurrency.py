@@ -61,8 +61,8 @@ def conflict_rows(form: forms.Form, current: models.Model) -> list[dict]:
     """The fields where what is stored now differs from what the user sent."""
     rows = []
     for name, field in form.fields.items():
-        if name == "version":
-            continue
+        if name == "version" or not hasattr(current, name):
+            continue  # the version itself, and form-only fields such as new files
         yours = form.cleaned_data.get(name)
         if isinstance(field, forms.ModelMultipleChoiceField):
             stored = getattr(current, name).all()

@@ -122,11 +122,15 @@ attachment_owners = _Models()
 notification_kinds: dict[str, Any] = {}
 # The page that shows a record of a core model, served by the app that owns that page:
 # {"core.StudyGroup": "studygroups:studygroup_detail"}; core.models' get_absolute_url() reads it.
-detail_urls: dict[str, str] = {}
+# A value may also be a function of the record, for records shown on another record's page
+# ({"studygroups.Attendance": lambda row: row.session.get_absolute_url()}).
+detail_urls: dict[str, Any] = {}
 
 
 def detail_url(obj) -> str:
     from django.urls import reverse
 
     name = detail_urls.get(obj._meta.label)
+    if callable(name):
+        return name(obj)
     return reverse(name, args=[obj.pk]) if name else ""

@@ -20,7 +20,7 @@ from core import policy
 from core.filters import NotificationFilter
 from core.models import Attachment, Membership, Notification, Person, StudyGroup
 from core.notifications import notifications_mark_read
-from core.registry import dashboard_panels, history_models
+from core.registry import dashboard_panels, detail_url, history_models
 from core.tables import NotificationTable
 
 # Photos and PDFs open in the browser; Office files download.
@@ -143,7 +143,10 @@ def record_history(request, model_name: str, pk: int):
                         }
                     )
         rows.append({"record": newer, "changes": changes})
-    return render(request, "core/history.html", {"object": obj, "rows": rows, "model": model})
+    # Back to the page that shows the record (or the page it is shown on).
+    back_url = detail_url(obj) or (obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "")
+    context = {"object": obj, "rows": rows, "model": model, "back_url": back_url}
+    return render(request, "core/history.html", context)
 
 
 @login_required

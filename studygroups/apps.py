@@ -7,6 +7,8 @@ class StudygroupsConfig(AppConfig):
     verbose_name = _("Study groups")
 
     def ready(self):
+        from django.urls import reverse
+
         from core import registry
         from core.policy import Action, Dashboard
         from core.registry import DashboardPanel, NavEntry, PanelOrder
@@ -31,6 +33,19 @@ class StudygroupsConfig(AppConfig):
             ("Person", "person_detail"),
         ):
             registry.detail_urls[f"core.{model}"] = f"studygroups:{url_name}"
+        # Where each history page links back to: the record's page, or the page it is shown on.
+        registry.detail_urls.update(
+            {
+                "core.Membership": lambda membership: membership.study_group.get_absolute_url(),
+                "studygroups.Attendance": lambda row: row.session.get_absolute_url(),
+                "studygroups.Reflection": lambda row: row.session.get_absolute_url(),
+                "studygroups.Plan": "studygroups:plan_detail",
+                "studygroups.ResearchTopic": "studygroups:research_detail",
+                "studygroups.TheoryArticle": "studygroups:article_detail",
+                "studygroups.SelfStudy": lambda row: reverse("studygroups:selfstudy_list"),
+                "studygroups.ExamScore": lambda row: reverse("studygroups:exam_list"),
+            }
+        )
         registry.notification_kinds[NOTICE] = _("Advance notice")
         registry.notification_kinds[RECORD_REMINDER] = _("Record reminder")
 

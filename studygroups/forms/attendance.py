@@ -35,7 +35,12 @@ class AttendanceRowForm(forms.Form):
             self.fields["status"].required = False
             self.fields["status"].widget.choices = shown
         else:
+            # Nothing is preselected for a row without a record: each status is a deliberate choice.
             self.fields["status"].choices = Attendance.Status.choices
+            name = self.entry.person.name if self.entry else ""
+            self.fields["status"].error_messages["required"] = _(
+                "Choose present, late, on leave or absent for %(name)s."
+            ) % {"name": name}
         self.current = current
         self.fields["reason"].widget.attrs.update(
             {"placeholder": _("Reason (required for leave)"), "class": "form-control form-control-sm"}
@@ -85,10 +90,11 @@ AttendanceFormSet = forms.formset_factory(
 
 
 def attendance_formset(*, roster, future: bool, data=None) -> BaseAttendanceFormSet:
-    """The screen: one line per member active on the session's day, pre-filled.
+    """The screen: one line per member active on the session's day, with their record if any.
 
-    A session that has started pre-fills everyone without a record as present; a future one
-    pre-fills nothing (only leave known in advance can be entered).
+    Rows without a record start empty, so a careless save cannot mark absent people present: after the
+    start every row needs a status (the "all present" button fills the empty ones); before it, only
+    leave known in advance can be entered.
     """
     by_person = {entry.person.pk: entry for entry in roster}
     initial = []
@@ -97,8 +103,33 @@ def attendance_formset(*, roster, future: bool, data=None) -> BaseAttendanceForm
         if row is not None:
             initial.append({"person": entry.person.pk, "status": row.status, "reason": row.reason})
         else:
-            initial.append({"person": entry.person.pk, "status": "" if future else Attendance.Status.PRESENT})
+            initial.append({"person": entry.person.pk, "status": ""})
     return AttendanceFormSet(data=data, initial=initial, form_kwargs={"roster": by_person, "future": future})
+
+
+def fill_unmarked_present(data, *, prefix: str = "form"):
+    """The "all present" button without JavaScript: rows sent without a status become present."""
+    data = data.copy()
+    try:
+        total = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
+    except ValueError:
+        return data
+    for i in range(min(total, AttendanceFormSet.absolute_max)):
+        if not data.get(f"{prefix}-{i}-status"):
+            data[f"{prefix}-{i}-status"] = Attendance.Status.PRESENT
+    return data
+
+
+def status_counts(formset) -> dict[str, int]:
+    """How many rows of the screen show each status ("" = not marked yet), as sent or as stored."""
+    counts = dict.fromkeys([*Attendance.Status.values, ""], 0)
+    for form in formset.forms:
+        if formset.is_bound:
+            status = form.data.get(form.add_prefix("status"), "") or ""
+        else:
+            status = form.initial.get("status") or ""
+        counts[status if status in counts else ""] += 1
+    return counts
 
 
 class MakeupForm(forms.Form):

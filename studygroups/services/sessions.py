@@ -27,8 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import policy
+from core.attachments import attachment_create
 from core.concurrency import lock_current
-from core.models import Membership, Person, StudyGroup, User
+from core.models import Attachment, Membership, Person, StudyGroup, User
 from core.notifications import notify
 from studygroups.models import Plan, PlanTopic, Speech, StudySession
 
@@ -68,9 +69,14 @@ def active_member_ids(*, study_group: StudyGroup, day: datetime.date) -> QuerySe
 
 def speaker_choices(*, user: User, session: StudySession) -> QuerySet[Person]:
     """People who may speak at (or host) a session: members of its group on the session's day."""
+    return roster_on(user=user, study_group=session.study_group, day=session.day)
+
+
+def roster_on(*, user: User, study_group: StudyGroup, day: datetime.date) -> QuerySet[Person]:
+    """The group's members on ``day``: whom a session of that day may have as host or speaker."""
     return (
         Person.objects.visible_to(user)
-        .filter(pk__in=active_member_ids(study_group=session.study_group, day=session.day))
+        .filter(pk__in=active_member_ids(study_group=study_group, day=day))
         .order_by("name")
     )
 
@@ -441,3 +447,25 @@ def linked_session_delete(*, user: User, session_id: int) -> None:
         attendance.delete()
     session._history_user = user
     session.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Files of a session (sign-in sheet, photos, slides, materials) and of its record
+
+
+@transaction.atomic
+def session_attachments_add(*, session: StudySession, uploads, user: User) -> list[Attachment]:
+    """Store the uploaded files as the session's; all or none (each is checked by its content)."""
+    return [attachment_create(upload=upload, owner=session, user=user) for upload in uploads]
+
+
+@transaction.atomic
+def session_attachment_remove(*, session: StudySession, attachment: Attachment, user: User) -> None:
+    """Remove one file of the session; the audit trail keeps who removed it and when."""
+    if attachment.owner_type.model_class() is not StudySession or attachment.owner_id != session.pk:
+        raise ValueError("The attachment does not belong to this session.")
+    stored = attachment.file
+    attachment._history_user = user
+    attachment.delete()
+    # The file goes once the row's removal is committed; a rollback keeps both.
+    transaction.on_commit(lambda: stored.delete(save=False))

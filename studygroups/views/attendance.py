@@ -1,5 +1,7 @@
 """Attendance on one screen, QR check-in, make-up study (补学) and reflections (心得体会)."""
 
+import datetime
+
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
@@ -7,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,7 +23,13 @@ from core.access import ensure_can, ensure_can_write
 from core.models import Attachment
 from core.pages import ListPage
 from studygroups.filters import MakeupFilter, ReflectionFilter
-from studygroups.forms.attendance import MakeupForm, ReflectionForm, attendance_formset
+from studygroups.forms.attendance import (
+    MakeupForm,
+    ReflectionForm,
+    attendance_formset,
+    fill_unmarked_present,
+    status_counts,
+)
 from studygroups.models import Attendance, Reflection, StudySession, entered_late
 from studygroups.selectors.dashboard import makeups_owed
 from studygroups.services.attendance import (
@@ -34,12 +42,19 @@ from studygroups.services.attendance import (
     reflection_submit,
 )
 from studygroups.services.checkin import (
+    STEP_SECONDS,
+    VALID_STEPS,
     CheckinError,
+    check_allowed,
     check_in,
+    code_step,
     late_after,
     make_checkin_token,
+    make_grant,
     opens_before,
     read_checkin_token,
+    seconds_to_next_code,
+    will_be_late,
 )
 from studygroups.tables import MakeupTable, ReflectionTable
 
@@ -67,12 +82,17 @@ def _session_for_writing(user, pk: int) -> StudySession:
 @login_required
 @require_http_methods(["GET", "POST"])
 def attendance_edit(request, pk: int):
-    """Everyone active on the session's day, pre-filled; the secretary marks exceptions and saves once."""
+    """Everyone active on the session's day; the secretary marks each (or "all present") and saves once."""
     session = _session_for_writing(request.user, pk)
     now = timezone.now()
     future = session.starts_at > now
     roster = attendance_roster(session)
-    formset = attendance_formset(roster=roster, future=future, data=request.POST if request.method == "POST" else None)
+    data = None
+    if request.method == "POST":
+        data = request.POST
+        if "all_present" in data and not future:
+            data = fill_unmarked_present(data)
+    formset = attendance_formset(roster=roster, future=future, data=data)
     errors: list[dict] = []
     if request.method == "POST":
         if formset.is_valid():
@@ -90,12 +110,11 @@ def attendance_edit(request, pk: int):
             except AttendanceError as exc:
                 errors = _error_list(exc)
             else:
-                saved = len(result.created) + len(result.changed) + result.deleted
-                message = ngettext("Attendance saved: %(count)d change.", "Attendance saved: %(count)d changes.", saved)
-                messages.success(request, message % {"count": saved})
+                messages.success(request, _saved_message(result))
                 return redirect("studygroups:attendance_edit", pk=session.pk)
         else:
             errors = _formset_errors(formset)
+    counts = status_counts(formset)
     context = {
         "session": session,
         "formset": formset,
@@ -104,8 +123,23 @@ def attendance_edit(request, pk: int):
         "ended": now > session.ends_at,
         "late_now": entered_late(now, session.starts_at),
         "late_entry_days": settings.LATE_ENTRY_DAYS,
+        "counts": [(status, label, counts[status]) for status, label in Attendance.Status.choices],
+        "unmarked": counts[""],
     }
     return render(request, "studygroups/attendance_edit.html", context)
+
+
+def _saved_message(result):
+    """Counts only the people whose record really changed (new, different or removed), never the others."""
+    changed = len(result.created) + len(result.changed) + result.deleted
+    if not changed:
+        return _("Nothing changed: the attendance was already saved like this.")
+    message = ngettext(
+        "Attendance saved: %(count)d person's record changed.",
+        "Attendance saved: %(count)d people's records changed.",
+        changed,
+    )
+    return message % {"count": changed}
 
 
 def _formset_errors(formset) -> list[dict]:
@@ -123,12 +157,21 @@ def _formset_errors(formset) -> list[dict]:
 # QR check-in
 
 
+def _checkin_code(request, session: StudySession, now) -> dict:
+    """The code the room shows now: the check-in address, its QR image and when the next one comes."""
+    token = make_checkin_token(session, now)
+    return {
+        "url": request.build_absolute_uri(reverse("studygroups:checkin", args=[session.pk, token])),
+        "svg_url": f"{reverse('studygroups:session_qr_svg', args=[session.pk])}?t={code_step(now)}",
+        "refresh_in": round(seconds_to_next_code(now), 1),
+    }
+
+
 @login_required
 @require_GET
 def session_qr(request, pk: int):
     """For the secretary: the check-in code to show at the session, and who has checked in."""
     session = _session_for_writing(request.user, pk)
-    token = make_checkin_token(session)
     now = timezone.now()
     checked_in = (
         Attendance.objects.visible_to(request.user)
@@ -138,7 +181,8 @@ def session_qr(request, pk: int):
     )
     context = {
         "session": session,
-        "checkin_url": request.build_absolute_uri(reverse("studygroups:checkin", args=[session.pk, token])),
+        "code": _checkin_code(request, session, now),
+        "step_seconds": STEP_SECONDS,
         "ended": now > session.ends_at,
         "opens_at": session.starts_at - opens_before(),
         "late_at": session.starts_at + late_after(),
@@ -147,12 +191,32 @@ def session_qr(request, pk: int):
     return render(request, "studygroups/checkin_qr.html", context)
 
 
+@never_cache
+@login_required
+@require_GET
+def session_qr_json(request, pk: int):
+    """The current code, fetched by static/js/checkin-qr.js every 30 seconds."""
+    session = _session_for_writing(request.user, pk)
+    now = timezone.now()
+    return JsonResponse(_checkin_code(request, session, now) | {"ended": now > session.ends_at})
+
+
 @login_required
 @require_GET
 def session_qr_svg(request, pk: int):
-    """The QR code itself, as SVG made here (no outside service), shown by <img> on the QR page."""
+    """The QR code itself, as SVG made here (no outside service), shown by <img> on the QR page.
+
+    ``?t=`` names the step of the address shown beside it, so image and text agree; an old or
+    unknown step gets the current code."""
     session = _session_for_writing(request.user, pk)
-    url = request.build_absolute_uri(reverse("studygroups:checkin", args=[session.pk, make_checkin_token(session)]))
+    now = timezone.now()
+    when = now
+    step = request.GET.get("t", "")
+    if step.isdigit() and 0 <= code_step(now) - int(step) < VALID_STEPS:
+        when = datetime.datetime.fromtimestamp(int(step) * STEP_SECONDS, tz=datetime.UTC)
+    url = request.build_absolute_uri(
+        reverse("studygroups:checkin", args=[session.pk, make_checkin_token(session, when)])
+    )
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     response = HttpResponse(image.to_string(encoding="unicode"), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
@@ -161,18 +225,32 @@ def session_qr_svg(request, pk: int):
 
 @never_cache
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def checkin(request, pk: int, token: str):
-    """Opened from the QR code on a phone: checks the logged-in member in, or says clearly why not."""
-    session = StudySession.objects.visible_to(request.user).select_related("study_group").filter(pk=pk).first()
+    """Opened from the QR code on a phone: GET shows the session and a button; the button's POST checks in."""
+    user = request.user
+    session = StudySession.objects.visible_to(user).select_related("study_group").filter(pk=pk).first()
     now = timezone.now()
     try:
         if session is None:
             read_checkin_token(token)  # a forged code is reported as such to anyone
             raise CheckinError(CheckinError.NOT_MEMBER)
-        attendance = check_in(token=token, session=session, user=request.user, now=now)
+        if request.method == "GET":
+            check_allowed(token=token, session=session, user=user, now=now)
+        else:
+            attendance = check_in(token=token, session=session, user=user, now=now, grant=request.POST.get("grant"))
     except CheckinError as exc:
         return render(request, "studygroups/checkin_failed.html", {"error": exc}, status=exc.status)
+    if request.method == "GET":
+        existing = Attendance.objects.filter(session=session, person_id=user.person_id).first()
+        context = {
+            "session": session,
+            "grant": make_grant(session=session, user=user),
+            "late": will_be_late(session, now),
+            "late_at": session.starts_at + late_after(),
+            "existing": existing if existing and existing.checked_in_at else None,
+        }
+        return render(request, "studygroups/checkin_confirm.html", context)
     context = {"session": session, "attendance": attendance, "repeated": attendance.checked_in_at != now}
     return render(request, "studygroups/checkin_done.html", context)
 
@@ -305,6 +383,7 @@ urlpatterns = [
     path("sessions/<int:pk>/attendance/", attendance_edit, name="attendance_edit"),
     path("sessions/<int:pk>/qr/", session_qr, name="session_qr"),
     path("sessions/<int:pk>/qr.svg", session_qr_svg, name="session_qr_svg"),
+    path("sessions/<int:pk>/qr.json", session_qr_json, name="session_qr_json"),
     path("sessions/<int:pk>/reflection/", reflection_submit_view, name="reflection_submit"),
     path("checkin/<int:pk>/<str:token>/", checkin, name="checkin"),
     path("makeups/", MakeupList.as_view(), name="makeup_list"),

@@ -3,12 +3,16 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView
 
 from core import policy
@@ -17,11 +21,21 @@ from core.concurrency import ConflictMixin, StaleVersion
 from core.models import Attachment, StudyGroup
 from core.pages import ListPage
 from studygroups.filters import SessionFilter
-from studygroups.forms.sessions import GroupPickForm, SessionForm, SessionRecordForm, SessionUpdateForm, SpeechForm
+from studygroups.forms.sessions import (
+    GroupPickForm,
+    SessionFilesForm,
+    SessionForm,
+    SessionRecordForm,
+    SessionUpdateForm,
+    SpeechForm,
+)
 from studygroups.models import PlanTopic, Speech, StudySession
+from studygroups.selectors.sessions import attendance_summary, session_reflections
 from studygroups.selectors.stats import with_record_flags
 from studygroups.services.sessions import (
     propose_speakers,
+    session_attachment_remove,
+    session_attachments_add,
     session_by_submission,
     session_create,
     session_update,
@@ -88,6 +102,14 @@ class SessionDetail(ScopedReadMixin, DetailView):
         context["proposed"] = propose_speakers(user=user, session=session, count=PROPOSED_SPEAKERS)
         context["can_edit"] = _can_edit_sessions(user)
         context["can_reflect"] = user.person_id is not None and policy.can(user, policy.Action.REFLECT)
+        context["summary"] = attendance_summary(user=user, session=session)
+        # A member sees their own row only: the roster's gaps are not theirs to see.
+        context["sees_everyone"] = policy.can(user, policy.Action.OTHERS_RECORDS)
+        context["reflections"] = session_reflections(user=user, session=session)
+        context["history_url"] = ""
+        if policy.can(user, policy.Action.HISTORY, StudySession):
+            context["history_url"] = reverse("record_history", args=["session", session.pk])
+        context["files_form"] = SessionFilesForm()
         return context
 
 
@@ -168,6 +190,7 @@ class SessionCreate(SessionFormPage):
             submission_id=form.cleaned_data.get("submission_id"),
         )
         if created:
+            session_attachments_add(session=session, uploads=form.cleaned_data.get("files", ()), user=self.request.user)
             messages.success(self.request, _("Saved."))
         else:
             messages.info(self.request, _("This session was already saved."))
@@ -205,8 +228,17 @@ class SessionUpdate(ConflictMixin, SessionFormPage):
             )
         except StaleVersion as conflict:
             return self.conflict(form, conflict.current)
+        uploads = form.cleaned_data.get("files", ())
+        session_attachments_add(session=self.object, uploads=uploads, user=self.request.user)
         messages.success(self.request, _("Saved."))
         return redirect(self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The files already stored, each with its remove button, below the form.
+        context["attachments"] = Attachment.objects.visible_to(self.request.user).of(self.object).order_by("pk")
+        context["can_edit"] = True
+        return context
 
 
 class SessionRecord(SessionUpdate):
@@ -246,6 +278,48 @@ class SpeechCreate(LoginRequiredMixin, FormView):
         return redirect(self.session)
 
 
+def _session_for_files(user, pk: int) -> StudySession:
+    """A session whose files the user may change: read-only roles 403, sessions out of reach 404."""
+    get_object_or_404(StudySession.objects.visible_to(user), pk=pk)
+    ensure_can_write(user, StudySession)
+    return get_object_or_404(StudySession.objects.editable_by(user), pk=pk)
+
+
+def _back(request, session: StudySession) -> str:
+    """Back to the page the button was on (the session, its edit or record form), never elsewhere."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and target.startswith(
+        f"/sessions/{session.pk}/"
+    ):
+        return target
+    return session.get_absolute_url()
+
+
+@login_required
+@require_POST
+def session_files_add(request, pk: int):
+    session = _session_for_files(request.user, pk)
+    form = SessionFilesForm(request.POST, request.FILES)
+    if form.is_valid():
+        added = session_attachments_add(session=session, uploads=form.cleaned_data["files"], user=request.user)
+        message = ngettext("%(count)d file added.", "%(count)d files added.", len(added))
+        messages.success(request, message % {"count": len(added)})
+    else:
+        for error in form.errors.get("files", []):
+            messages.error(request, error)
+    return redirect(_back(request, session))
+
+
+@login_required
+@require_POST
+def session_file_remove(request, pk: int, attachment_pk: int):
+    session = _session_for_files(request.user, pk)
+    attachment = get_object_or_404(Attachment.objects.editable_by(request.user).of(session), pk=attachment_pk)
+    session_attachment_remove(session=session, attachment=attachment, user=request.user)
+    messages.success(request, _("The file %(name)s is removed.") % {"name": attachment.original_name})
+    return redirect(_back(request, session))
+
+
 urlpatterns = [
     path("sessions/", SessionList.as_view(), name="session_list"),
     path("sessions/new/", SessionCreatePick.as_view(), name="session_create_pick"),
@@ -254,4 +328,6 @@ urlpatterns = [
     path("sessions/<int:pk>/edit/", SessionUpdate.as_view(), name="session_update"),
     path("sessions/<int:pk>/record/", SessionRecord.as_view(), name="session_record"),
     path("sessions/<int:pk>/speeches/new/", SpeechCreate.as_view(), name="speech_create"),
+    path("sessions/<int:pk>/files/", session_files_add, name="session_files_add"),
+    path("sessions/<int:pk>/files/<int:attachment_pk>/remove/", session_file_remove, name="session_file_remove"),
 ]

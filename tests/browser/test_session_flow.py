@@ -44,6 +44,9 @@ def test_secretary_runs_a_session_and_member_checks_in_and_reflects(transactiona
     mem.fill("input[name=password]", "pw-for-tests-1")
     mem.click("button[type=submit]")
     mem.wait_for_load_state("networkidle")
+    assert not Attendance.objects.exists()  # opening the code shows the session; the button checks in
+    mem.click("#checkin-form button[type=submit]")
+    mem.wait_for_load_state("networkidle")
     assert mem.locator("[data-status]").first.get_attribute("data-status") == "present"
     checked = Attendance.objects.get(session=session, person=member)
     assert checked.method == Attendance.Method.QR and checked.checked_in_at is not None
@@ -57,7 +60,7 @@ def test_secretary_runs_a_session_and_member_checks_in_and_reflects(transactiona
     leader_row = sec.locator(f"#attendance-form [data-person='{leader.pk}']")
     leader_row.locator("input[value=leave] + label").click()
     leader_row.locator("input[type=text]").fill("参加上级会议")
-    sec.click("#attendance-form button[type=submit]")
+    sec.click("#attendance-save")
     sec.wait_for_load_state("networkidle")
     statuses = dict(Attendance.objects.filter(session=session).values_list("person_id", "status"))
     assert statuses == {leader.pk: "leave", member.pk: "present"}
