@@ -104,8 +104,9 @@ def _follow(client, html: str, key: str) -> tuple[int, list]:
 def test_staff_figures_lead_to_exactly_the_rows_they_count(client_as, world, work):
     client = client_as("staff")
     html = client.get(reverse("dashboard")).content.decode()
-    # County state: one department, one township, two groups, four people in the home county.
-    for key, expected in (("departments", 1), ("townships", 1), ("groups", 2), ("people", 4)):
+    # County state: one department, one township, two groups, five people in the home county (four members
+    # and the inspector, a person of the county's propaganda office).
+    for key, expected in (("departments", 1), ("townships", 1), ("groups", 2), ("people", 5)):
         value, rows = _follow(client, html, key)
         assert value == len(rows) == expected, key
     value, rows = _follow(client, html, "held")
