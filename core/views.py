@@ -20,6 +20,7 @@ from core import policy
 from core.filters import NotificationFilter
 from core.models import Attachment, Membership, Notification, OrgUnit, Person, StudyGroup
 from core.notifications import notifications_mark_read
+from core.pages import ExportMixin
 from core.registry import dashboard_panels, history_models
 from core.tables import NotificationTable
 
@@ -140,9 +141,10 @@ def attachment_download(request, pk):
     return response
 
 
-class NotificationList(LoginRequiredMixin, SingleTableMixin, FilterView):
+class NotificationList(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     """The current account's notifications, newest first; POST marks them all read."""
 
+    title = _("Notifications")
     model = Notification
     filterset_class = NotificationFilter
     table_class = NotificationTable

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableListData
 from django_tables2.utils import A
 
 from core.models import OrgUnit, Person, StudyGroup
@@ -20,6 +21,7 @@ from studygroups.models import (
     StudySession,
     TheoryArticle,
 )
+from studygroups.selectors.stats import sort_coverage
 
 DATE = "Y-m-d"
 DATETIME = "Y-m-d H:i"
@@ -102,7 +104,10 @@ class MakeupTable(SessionRecordTable):
     reason = tables.Column(verbose_name=_("Reason for leave"))
     created_at = tables.DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
     action = tables.TemplateColumn(
-        template_name="studygroups/includes/attendance_makeup_action.html", verbose_name="", orderable=False
+        template_name="studygroups/includes/attendance_makeup_action.html",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
     )
 
     class Meta:
@@ -157,6 +162,7 @@ def edit_column(url_name: str, *, personal: bool = False) -> tables.TemplateColu
         + "{% endif %}",
         verbose_name="",
         orderable=False,
+        exclude_from_export=True,
     )
 
 
@@ -309,3 +315,48 @@ class ExamTable(tables.Table):
         fields = ["year", "person", "unit", "score", "exam_date", "created_by", "created_at", "edit"]
         attrs = {"id": "exams"}
         row_attrs = {"data-record-id": lambda record: record.pk}
+
+
+# Coverage of planned topics (rows are selectors.stats.GroupCoverage, not model instances)
+
+
+class _CoverageRows(TableListData):
+    """Coverage rows sort by the selector's own keys (a group by its place in the tree, overdue by count)."""
+
+    def order_by(self, aliases):
+        for alias in reversed(list(aliases)):
+            self.data[:] = sort_coverage(self.data, str(alias))
+
+
+class CoverageTable(tables.Table):
+    group = tables.TemplateColumn(
+        template_code='<a href="{{ record.group.get_absolute_url }}">{{ record.group.name }}</a>{% load i18n %}'
+        '{% if not record.has_plan %} <span class="badge text-bg-danger">{% translate "No plan" %}</span>{% endif %}',
+        verbose_name=_("Study group"),
+    )
+    planned = tables.Column(verbose_name=_("Planned"))
+    covered = tables.Column(verbose_name=_("Covered"))
+    uncovered = tables.Column(verbose_name=_("Not covered"))
+    overdue = tables.TemplateColumn(
+        template_name="studygroups/includes/records_topic_list.html",
+        verbose_name=_("Overdue"),
+        attrs={"td": {"class": lambda record: "text-danger" if record.overdue else ""}},
+    )
+    upcoming = tables.TemplateColumn(
+        template_name="studygroups/includes/records_topic_list.html", verbose_name=_("Upcoming"), orderable=False
+    )
+
+    class Meta:
+        attrs = {"class": "table table-sm table-striped", "id": "coverage"}
+        row_attrs = {
+            "data-group-id": lambda record: record.group.pk,
+            "data-planned": lambda record: record.planned,
+            "data-covered": lambda record: record.covered,
+            "data-overdue": lambda record: len(record.overdue),
+            "data-upcoming": lambda record: len(record.upcoming),
+        }
+
+    def __init__(self, data, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.data = _CoverageRows(list(data))
+        self.data.set_table(self)
