@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
@@ -198,6 +200,7 @@ class ListPage(ScopedReadMixin, ExportMixin, SingleTableMixin, FilterView):
         context["title"] = self.title
         can_create = policy.can(self.request.user, policy.Action.CHANGE, self.model)
         context["create_url_name"] = self.create_url_name if can_create else ""
+        context["breadcrumbs"] = [(_("Dashboard"), reverse("dashboard"))]
         return context
 
 
@@ -230,15 +233,45 @@ class YearDefaultMixin:
         return year_param(self.request.GET.get("year", this_year())) or this_year()
 
 
+def safe_referer(request) -> str | None:
+    """The page the user came from, when it is this site and not the page itself."""
+    referer = request.META.get("HTTP_REFERER", "")
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return referer if referer and same_site and referer != request.build_absolute_uri() else None
+
+
 class FormPage(ScopedWriteMixin):
-    """Create and edit pages: read-only roles get 403; the object comes from ``editable_by``."""
+    """Create and edit pages: read-only roles get 403; the object comes from ``editable_by``.
+
+    Every form has a cancel link (``cancel_url``: by default the record's page, else where the user came
+    from, else the dashboard) and breadcrumbs (dashboard, the record, this page)."""
 
     template_name = "core/form.html"
     title = ""
+    cancel_url = ""
+
+    def get_cancel_url(self) -> str:
+        if self.cancel_url:
+            return str(self.cancel_url)
+        record = getattr(self, "object", None)
+        if record is not None and record.pk and hasattr(record, "get_absolute_url"):
+            return record.get_absolute_url()
+        return safe_referer(self.request) or reverse("dashboard")
+
+    def get_breadcrumbs(self) -> list[tuple[str, str]]:
+        crumbs = [(_("Dashboard"), reverse("dashboard"))]
+        record = getattr(self, "object", None)
+        if record is not None and record.pk and hasattr(record, "get_absolute_url"):
+            crumbs.append((str(record), record.get_absolute_url()))
+        return crumbs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
+        context["cancel_url"] = self.get_cancel_url()
+        context["breadcrumbs"] = self.get_breadcrumbs()
         return context
 
 

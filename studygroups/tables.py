@@ -330,9 +330,7 @@ class _CoverageRows(TableListData):
 
 class CoverageTable(tables.Table):
     group = tables.TemplateColumn(
-        template_code='<a href="{{ record.group.get_absolute_url }}">{{ record.group.name }}</a>{% load i18n %}'
-        '{% if not record.has_plan %} <span class="badge text-bg-danger">{% translate "No plan" %}</span>{% endif %}',
-        verbose_name=_("Study group"),
+        template_name="studygroups/includes/coverage_group.html", verbose_name=_("Study group")
     )
     planned = tables.Column(verbose_name=_("Planned"))
     covered = tables.Column(verbose_name=_("Covered"))
@@ -348,6 +346,7 @@ class CoverageTable(tables.Table):
 
     class Meta:
         attrs = {"class": "table table-sm table-striped", "id": "coverage"}
+        empty_text = _("No study groups.")
         row_attrs = {
             "data-group-id": lambda record: record.group.pk,
             "data-planned": lambda record: record.planned,

@@ -70,17 +70,18 @@ LISTS = [
     "notification_list",
 ]
 # Measured with rows on the page: {list: (staff, secretary, member)}; None where the role may not open it.
+# A year filter asks for the years that have rows (+1); a group filter searched as you type loads no groups (-1).
 EXPECTED = {
     "studygroups:orgunit_list": (8, 7, 8),
     "studygroups:studygroup_list": (8, 7, 8),
     "studygroups:person_list": (8, 7, 8),
     "studygroups:session_list": (9, 8, 10),
     "studygroups:plan_list": (9, 9, 11),
-    "studygroups:plan_coverage": (8, 7, None),
-    "studygroups:reading_list": (7, 7, 8),
-    "studygroups:reflection_list": (9, 8, 10),
-    "studygroups:makeup_list": (9, 8, 10),
-    "studygroups:selfstudy_list": (10, 9, 10),
+    "studygroups:plan_coverage": (9, 8, None),
+    "studygroups:reading_list": (8, 8, 9),
+    "studygroups:reflection_list": (8, 7, 9),
+    "studygroups:makeup_list": (8, 7, 9),
+    "studygroups:selfstudy_list": (9, 8, 9),
     "studygroups:research_list": (9, 8, 10),
     "studygroups:article_list": (9, 8, 10),
     "studygroups:exam_list": (9, 8, 9),
