@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
+from core.autocomplete import autocomplete
 
 admin.site.site_header = admin.site.site_title = "理论学习中心组管理系统"
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("history/<str:model_name>/<int:pk>/", core_views.record_history, name="record_history"),
     path("attachments/<int:pk>/", core_views.attachment_download, name="attachment_download"),
     path("notifications/", core_views.NotificationList.as_view(), name="notification_list"),
+    path("autocomplete/<slug:kind>/", autocomplete, name="autocomplete"),
     path("", include("studygroups.urls")),
     path("outreach/", include("outreach.urls")),
     path("inspections/", include("inspections.urls")),

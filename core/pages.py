@@ -1,23 +1,185 @@
-"""Declared pages every app builds on: a list (scoped queryset, FilterSet, table, sort, search, pagination),
-a form page, an edit page and a detail page. Templates: ``core/list.html`` and ``core/form.html``."""
+"""Declared pages every app builds on: a list (scoped queryset, FilterSet, table, sort, search, pagination,
+export), a form page, an edit page and a detail page. Templates: ``core/list.html`` and ``core/form.html``."""
 
+import datetime
+import decimal
+from collections.abc import Iterable, Iterator, Sequence
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import BooleanColumn, DateColumn, DateTimeColumn, SingleTableMixin
+from django_tables2.rows import BoundRow
 
 from core import policy
 from core.access import ScopedReadMixin, ScopedWriteMixin
 from core.models import Attachment
+from core.xlsx import Column, Sheet, xlsx_sheets_response
 
 PAGE_SIZE = 25
+EXPORT_CHUNK = 2000  # rows fetched at a time while an export streams to disk
+TABLE_TEMPLATE = "core/table.html"  # the project's table: cells labelled, so a phone shows each row as a card
 
 
-class ListPage(ScopedReadMixin, SingleTableMixin, FilterView):
-    """A declared list: scoped queryset, FilterSet, table, pagination.
+def _plain(value) -> str:
+    """A filter's cleaned value as a reader of the export would write it."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Model | str | int | decimal.Decimal):
+        return str(value)
+    if isinstance(value, Iterable):
+        return "、".join(_plain(item) for item in value)
+    return str(value)
+
+
+def describe_filters(form: forms.Form) -> list[tuple[str, str]]:
+    """(label, value) of each filter the user set on a bound, validated filter form, as shown on screen."""
+    described = []
+    cleaned = getattr(form, "cleaned_data", None) or {}
+    for name, field in form.fields.items():
+        value = cleaned.get(name)
+        if value in (None, "", [], ()) or isinstance(field.widget, forms.HiddenInput):
+            continue
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            labels = {str(key): label for key, label in field.choices}
+            value = labels.get(str(value), value)
+        described.append((str(field.label or name), _plain(value)))
+    return described
+
+
+class ExportMixin:
+    """``?export=xlsx`` on a list: every row the list would show (its filters, search and sort), streamed
+    through core.xlsx. The first rows of the sheet name the list, the filters, the sort and the time.
+
+    Lists built on a django-tables2 table export its columns (action columns, marked ``exclude_from_export``
+    or without a header, are left out); other lists override ``export_columns`` and ``export_rows``.
+    """
+
+    export_format = "xlsx"
+
+    @property
+    def exporting(self) -> bool:
+        return self.request.GET.get("export") == self.export_format
+
+    def get(self, request, *args, **kwargs):
+        if not self.exporting:
+            return super().get(request, *args, **kwargs)
+        # FilterView.get, without the page around it.
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if not self.filterset.is_bound or self.filterset.is_valid() or not self.get_strict():
+            self.object_list = self.filterset.qs
+        else:
+            self.object_list = self.filterset.queryset.none()
+        return self.export_response()
+
+    def get_table_pagination(self, table):
+        return False if self.exporting else super().get_table_pagination(table)
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        table.template_name = TABLE_TEMPLATE
+        return table
+
+    def export_title(self) -> str:
+        return str(getattr(self, "title", "") or _("List"))
+
+    def export_sort(self) -> list[str]:
+        """The sort on screen, as column headers with their direction."""
+        table = self._export_table()
+        described = []
+        for alias in table.order_by or ():
+            name = alias.lstrip("-")
+            if name in table.columns:
+                direction = _("descending") if alias.startswith("-") else _("ascending")
+                described.append(f"{table.columns[name].header}（{direction}）")
+        return described
+
+    def export_preamble(self) -> list[str]:
+        lines = [self.export_title()]
+        filters = describe_filters(self.filterset.form) if self.filterset.is_bound else []
+        if filters:
+            lines += [_("Filter · %(label)s: %(value)s") % {"label": label, "value": value} for label, value in filters]
+        else:
+            lines.append(_("Filters: none (every row you may see)"))
+        sort = self.export_sort()
+        if sort:
+            lines.append(_("Sorted by: %(columns)s") % {"columns": "、".join(sort)})
+        now = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        lines.append(_("Exported at: %(time)s") % {"time": now})
+        return lines
+
+    def _export_table(self):
+        if not hasattr(self, "_table_for_export"):
+            self._table_for_export = self.get_table(**self.get_table_kwargs())
+        return self._table_for_export
+
+    def _export_bound_columns(self):
+        return [
+            column
+            for column in self._export_table().columns
+            if column.visible and str(column.header).strip() and not column.column.exclude_from_export
+        ]
+
+    def export_columns(self) -> Sequence[Column]:
+        # "number" keeps numbers as numbers and writes anything else as text.
+        return [Column(str(column.header), kind="number") for column in self._export_bound_columns()]
+
+    def export_rows(self) -> Iterator[list]:
+        table = self._export_table()
+        columns = self._export_bound_columns()
+        data = table.data.data  # the filtered queryset, ordered as the table sorts it
+        records = data.iterator(chunk_size=EXPORT_CHUNK) if isinstance(data, QuerySet) else data
+        for record in records:
+            row = BoundRow(record, table=table)
+            yield [self._export_value(row, column) for column in columns]
+
+    @staticmethod
+    def _export_value(row: BoundRow, column):
+        if isinstance(column.column, DateColumn | DateTimeColumn):
+            return strip_tags(row.get_cell(column.name)).strip()  # formatted as on screen, in local time
+        value = row.get_cell_value(column.name)
+        if isinstance(column.column, BooleanColumn):
+            return _("Yes") if value == "True" else _("No")
+        if isinstance(value, datetime.datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")  # as the screen shows it
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, str):
+            return " ".join(value.split())  # rendered templates carry line breaks and indents
+        return value
+
+    def export_response(self):
+        title = self.export_title()
+        sheet = Sheet(title, self.export_columns(), self.export_rows(), preamble=self.export_preamble())
+        filename = f"{title}-{timezone.localdate():%Y%m%d}.xlsx"
+        return xlsx_sheets_response(filename, sheets=[sheet])
+
+    def export_query(self) -> str:
+        """The current query string with ``export`` set and the page dropped: the button's link."""
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query["export"] = self.export_format
+        return query.urlencode()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["export_query"] = self.export_query()
+        return context
+
+
+class ListPage(ScopedReadMixin, ExportMixin, SingleTableMixin, FilterView):
+    """A declared list: scoped queryset, FilterSet, table, pagination, export (``?export=xlsx``).
 
     ``ordering``, when given, orders the queryset (aggregation drops Meta.ordering, so lists that annotate
     order explicitly for stable pages); the "Add" link shows only to roles that may change ``model``.
@@ -38,6 +200,7 @@ class ListPage(ScopedReadMixin, SingleTableMixin, FilterView):
         context["title"] = self.title
         can_create = policy.can(self.request.user, policy.Action.CHANGE, self.model)
         context["create_url_name"] = self.create_url_name if can_create else ""
+        context["breadcrumbs"] = [(_("Dashboard"), reverse("dashboard"))]
         return context
 
 
@@ -70,15 +233,45 @@ class YearDefaultMixin:
         return year_param(self.request.GET.get("year", this_year())) or this_year()
 
 
+def safe_referer(request) -> str | None:
+    """The page the user came from, when it is this site and not the page itself."""
+    referer = request.META.get("HTTP_REFERER", "")
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return referer if referer and same_site and referer != request.build_absolute_uri() else None
+
+
 class FormPage(ScopedWriteMixin):
-    """Create and edit pages: read-only roles get 403; the object comes from ``editable_by``."""
+    """Create and edit pages: read-only roles get 403; the object comes from ``editable_by``.
+
+    Every form has a cancel link (``cancel_url``: by default the record's page, else where the user came
+    from, else the dashboard) and breadcrumbs (dashboard, the record, this page)."""
 
     template_name = "core/form.html"
     title = ""
+    cancel_url = ""
+
+    def get_cancel_url(self) -> str:
+        if self.cancel_url:
+            return str(self.cancel_url)
+        record = getattr(self, "object", None)
+        if record is not None and record.pk and hasattr(record, "get_absolute_url"):
+            return record.get_absolute_url()
+        return safe_referer(self.request) or reverse("dashboard")
+
+    def get_breadcrumbs(self) -> list[tuple[str, str]]:
+        crumbs = [(_("Dashboard"), reverse("dashboard"))]
+        record = getattr(self, "object", None)
+        if record is not None and record.pk and hasattr(record, "get_absolute_url"):
+            crumbs.append((str(record), record.get_absolute_url()))
+        return crumbs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
+        context["cancel_url"] = self.get_cancel_url()
+        context["breadcrumbs"] = self.get_breadcrumbs()
         return context
 
 

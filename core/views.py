@@ -20,6 +20,7 @@ from core import policy
 from core.filters import NotificationFilter
 from core.models import Attachment, Membership, Notification, Person, StudyGroup
 from core.notifications import notifications_mark_read
+from core.pages import ExportMixin
 from core.registry import dashboard_panels, detail_url, history_models
 from core.tables import NotificationTable
 
@@ -168,9 +169,10 @@ def attachment_download(request, pk):
     return response
 
 
-class NotificationList(LoginRequiredMixin, SingleTableMixin, FilterView):
+class NotificationList(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     """The current account's notifications, newest first; POST marks them all read."""
 
+    title = _("Notifications")
     model = Notification
     filterset_class = NotificationFilter
     table_class = NotificationTable

@@ -76,6 +76,8 @@ class Sheet:
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence[object]]
+    # Lines of text above the header (an export's filters and time), each in column A, kept inert like any text.
+    preamble: Sequence[str] = ()
 
 
 def display_width(text: str) -> int:
@@ -155,9 +157,11 @@ def xlsx_response(
 
 def _write_sheet(ws, title: str, sheet: Sheet) -> None:
     columns = list(sheet.columns)
+    preamble = list(sheet.preamble)
+    first = len(preamble) + 2  # the first data row's number
     rows = iter(sheet.rows)
     sample = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
-    sample_cells = [_row_values(title, columns, row, number) for number, row in enumerate(sample, start=2)]
+    sample_cells = [_row_values(title, columns, row, number) for number, row in enumerate(sample, start=first)]
 
     # Write-only sheets take dimensions and panes before the first row.
     for index, column in enumerate(columns):
@@ -174,13 +178,15 @@ def _write_sheet(ws, title: str, sheet: Sheet) -> None:
                 ]
             )
         ws.column_dimensions[get_column_letter(index + 1)].width = min(max(width, MIN_WIDTH), MAX_WIDTH)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{first}"
 
     bold = Font(bold=True)
+    for number, line in enumerate(preamble, start=1):
+        ws.append([_cell(ws, title, number, line, "text")])
     centre = Alignment(horizontal="center", vertical="center")
     header = []
     for column in columns:
-        cell = _cell(ws, title, 1, column.header, "text")
+        cell = _cell(ws, title, first - 1, column.header, "text")
         cell.font = bold
         cell.alignment = centre
         header.append(cell)
@@ -189,12 +195,12 @@ def _write_sheet(ws, title: str, sheet: Sheet) -> None:
     formats = [column.number_format or _NUMBER_FORMATS[column.kind] for column in columns]
     for number, values in enumerate(
         itertools.chain(
-            sample_cells, (_row_values(title, columns, row, n) for n, row in enumerate(rows, start=len(sample) + 2))
+            sample_cells, (_row_values(title, columns, row, n) for n, row in enumerate(rows, start=len(sample) + first))
         )
     ):
         row = []
         for index, (value, kind) in enumerate(values):
-            cell = _cell(ws, title, number + 2, value, kind)
+            cell = _cell(ws, title, number + first, value, kind)
             if kind != "text" and formats[index] != "General":
                 cell.number_format = formats[index]
             row.append(cell)

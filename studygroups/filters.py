@@ -2,12 +2,16 @@
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import ExtractYear
 from django.forms import HiddenInput, NullBooleanSelect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
+from core.autocomplete import AutocompleteSelect
 from core.models import Membership, OrgUnit, Person, StudyGroup
+from core.pages import this_year, year_param
 from studygroups.forms.records import DATE
 from studygroups.models import (
     Attendance,
@@ -25,17 +29,55 @@ from studygroups.selectors.dashboard import SessionState, session_state
 from studygroups.services.records import group_members, record_groups
 
 
+class YearFilter(django_filters.ChoiceFilter):
+    """A year chosen among the years the list's rows have (one query), this year and the year asked for.
+
+    ``years(queryset)``, when given, lists them for lists whose rows carry no year of their own."""
+
+    def __init__(self, *args, years=None, **kwargs):
+        self.years = years
+        kwargs.setdefault("choices", [])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, int(value)) if value not in EMPTY_VALUES else qs
+
+    def years_of(self, queryset) -> list[int]:
+        if self.years is not None:
+            return list(self.years(queryset))
+        if self.lookup_expr == "year":
+            column = ExtractYear(self.field_name)
+        else:
+            column = F(self.field_name)
+        return list(queryset.order_by().annotate(_year=column).values_list("_year", flat=True).distinct())
+
+
 class SearchFilterSet(django_filters.FilterSet):
-    """A FilterSet with a free-text ``q`` over ``search_fields``; yes/no filters offer "All" first."""
+    """A FilterSet with a free-text ``q`` over ``search_fields``; every choice offers "All" first, and a year
+    is a choice of the years that have rows."""
 
     search_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(label=_("Search"), method="search")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
+        for name, field in self.form.fields.items():
             if isinstance(field.widget, NullBooleanSelect):
                 field.widget.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+            elif hasattr(field, "empty_label"):  # django-filter's choice fields, model choices too
+                field.empty_label = _("All")
+                if isinstance(self.filters.get(name), YearFilter):
+                    field.choices = self._year_choices(name)
+                elif not isinstance(field, forms.ModelChoiceField):
+                    # Set again, so the widget's copy of the choices starts with the new label.
+                    field.choices = list(getattr(field.choices, "choices", field.choices))
+
+    def _year_choices(self, name: str) -> list[tuple[str, str]]:
+        years = {year for year in self.filters[name].years_of(self.queryset) if year} | {this_year()}
+        asked = year_param(self.data.get(name)) if self.data else None
+        if asked:
+            years.add(asked)  # a year with no rows yet still answers, with an empty list
+        return [(str(year), str(year)) for year in sorted(years, reverse=True)]
 
     def search(self, queryset, name, value):
         condition = Q()
@@ -88,9 +130,11 @@ def _visible_groups(request):
 class SessionFilter(SearchFilterSet):
     search_fields = ("title", "place", "study_group__name", "host__name", "materials")
 
-    study_group = django_filters.ModelChoiceFilter(label=_("Study group"), queryset=_visible_groups)
+    study_group = django_filters.ModelChoiceFilter(
+        label=_("Study group"), queryset=_visible_groups, widget=AutocompleteSelect("groups")
+    )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=StudySession.Kind.choices)
-    year = django_filters.NumberFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
     date_from = django_filters.DateFilter(
         label=_("From"),
         field_name="starts_at",
@@ -135,9 +179,12 @@ class SessionFilter(SearchFilterSet):
 class MakeupFilter(SearchFilterSet):
     search_fields = ("person__name", "session__title", "reason")
     group = django_filters.ModelChoiceFilter(
-        field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
+        field_name="session__study_group",
+        label=_("Study group"),
+        queryset=_visible_groups,
+        widget=AutocompleteSelect("groups"),
     )
-    year = django_filters.NumberFilter(label=_("Year"), field_name="session__starts_at", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="session__starts_at", lookup_expr="year")
     # One person's make-ups (linked from the secretary's dashboard).
     person = django_filters.NumberFilter(field_name="person", widget=HiddenInput)
 
@@ -149,7 +196,10 @@ class MakeupFilter(SearchFilterSet):
 class ReflectionFilter(SearchFilterSet):
     search_fields = ("person__name", "text")
     group = django_filters.ModelChoiceFilter(
-        field_name="session__study_group", label=_("Study group"), queryset=_visible_groups
+        field_name="session__study_group",
+        label=_("Study group"),
+        queryset=_visible_groups,
+        widget=AutocompleteSelect("groups"),
     )
     session = django_filters.NumberFilter(field_name="session", widget=HiddenInput)
 
@@ -163,8 +213,10 @@ class ReflectionFilter(SearchFilterSet):
 
 class PlanFilter(SearchFilterSet):
     search_fields = ("title", "document_number", "issuer", "study_group__name", "topics__title")
-    year = django_filters.NumberFilter(label=_("Year"))
-    study_group = django_filters.ModelChoiceFilter(label=_("Study group"), queryset=_visible_groups)
+    year = YearFilter(label=_("Year"))
+    study_group = django_filters.ModelChoiceFilter(
+        label=_("Study group"), queryset=_visible_groups, widget=AutocompleteSelect("groups")
+    )
 
     class Meta:
         model = Plan
@@ -175,9 +227,19 @@ class PlanFilter(SearchFilterSet):
         return queryset.filter(pk__in=super().search(Plan.objects.all(), name, value).values("pk"))
 
 
+# Lists of groups and people have no year of their own: the years that have plans or readings anywhere
+# (a year says nothing of another county's rows).
+def _plan_years(groups):
+    return Plan.objects.order_by().values_list("year", flat=True).distinct()
+
+
+def _reading_years(people):
+    return RequiredReading.objects.order_by().values_list("year", flat=True).distinct()
+
+
 class CoverageFilter(SearchFilterSet):
     search_fields = ("name", "unit__name")
-    year = django_filters.NumberFilter(label=_("Year"), method="keep")
+    year = YearFilter(label=_("Year"), method="keep", years=_plan_years)
     unit__kind = django_filters.ChoiceFilter(
         label=_("Unit kind"), choices=[c for c in OrgUnit.Kind.choices if c[0] in OrgUnit.GROUP_KINDS]
     )
@@ -195,7 +257,7 @@ class CoverageFilter(SearchFilterSet):
 
 class ReadingFilter(SearchFilterSet):
     search_fields = ("title", "author")
-    year = django_filters.NumberFilter(label=_("Year"))
+    year = YearFilter(label=_("Year"))
     # The account's own progress; only for accounts linked to a member.
     finished = django_filters.BooleanFilter(label=_("Finished by me"), method="filter_finished")
 
@@ -217,11 +279,12 @@ class ReadingFilter(SearchFilterSet):
 
 class ReadingProgressFilter(SearchFilterSet):
     search_fields = ("name", "title", "unit__name")
-    year = django_filters.NumberFilter(label=_("Year"), method="keep")
+    year = YearFilter(label=_("Year"), method="keep", years=_reading_years)
     group = django_filters.ModelChoiceFilter(
         label=_("Study group"),
         method="in_group",
         queryset=_visible_groups,
+        widget=AutocompleteSelect("groups"),
     )
 
     class Meta:
@@ -242,6 +305,7 @@ class PersonRecordFilter(SearchFilterSet):
         label=_("Study group"),
         method="in_group",
         queryset=_visible_groups,
+        widget=AutocompleteSelect("groups"),
     )
 
     def in_group(self, queryset, name, value):
@@ -260,8 +324,10 @@ class SelfStudyFilter(PersonRecordFilter):
 
 class ResearchFilter(SearchFilterSet):
     search_fields = ("title", "lead__name", "study_group__name", "report")
-    year = django_filters.NumberFilter(label=_("Year assigned"), field_name="assigned_on", lookup_expr="year")
-    study_group = django_filters.ModelChoiceFilter(label=_("Study group"), queryset=_visible_groups)
+    year = YearFilter(label=_("Year assigned"), field_name="assigned_on", lookup_expr="year")
+    study_group = django_filters.ModelChoiceFilter(
+        label=_("Study group"), queryset=_visible_groups, widget=AutocompleteSelect("groups")
+    )
 
     class Meta:
         model = ResearchTopic
@@ -270,7 +336,7 @@ class ResearchFilter(SearchFilterSet):
 
 class ArticleFilter(PersonRecordFilter):
     search_fields = ("title", "person__name", "published_in")
-    year = django_filters.NumberFilter(label=_("Year"), field_name="written_on", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="written_on", lookup_expr="year")
 
     class Meta:
         model = TheoryArticle
@@ -279,7 +345,7 @@ class ArticleFilter(PersonRecordFilter):
 
 class ExamFilter(PersonRecordFilter):
     search_fields = ("person__name", "person__unit__name")
-    year = django_filters.NumberFilter(label=_("Year"))
+    year = YearFilter(label=_("Year"))
 
     class Meta:
         model = ExamScore

@@ -5,6 +5,7 @@ from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableListData
 from django_tables2.utils import A
 
 from core.models import OrgUnit, Person, StudyGroup
@@ -19,6 +20,7 @@ from studygroups.models import (
     StudySession,
     TheoryArticle,
 )
+from studygroups.selectors.stats import sort_coverage
 
 DATE = "Y-m-d"
 DATETIME = "Y-m-d H:i"
@@ -108,6 +110,7 @@ class MakeupTable(SessionRecordTable):
         template_name="studygroups/includes/attendance_makeup_action.html",
         verbose_name=_("Actions"),
         orderable=False,
+        exclude_from_export=True,
     )
 
     class Meta:
@@ -164,6 +167,7 @@ def edit_column(url_name: str, *, personal: bool = False) -> tables.TemplateColu
         + "{% endif %}",
         verbose_name=_("Actions"),
         orderable=False,
+        exclude_from_export=True,
     )
 
 
@@ -323,3 +327,47 @@ class ExamTable(tables.Table):
         fields = ["year", "person", "unit", "score", "exam_date", "created_by", "created_at", "edit"]
         attrs = {"id": "exams"}
         row_attrs = {"data-record-id": lambda record: record.pk}
+
+
+# Coverage of planned topics (rows are selectors.stats.GroupCoverage, not model instances)
+
+
+class _CoverageRows(TableListData):
+    """Coverage rows sort by the selector's own keys (a group by its place in the tree, overdue by count)."""
+
+    def order_by(self, aliases):
+        for alias in reversed(list(aliases)):
+            self.data[:] = sort_coverage(self.data, str(alias))
+
+
+class CoverageTable(tables.Table):
+    group = tables.TemplateColumn(
+        template_name="studygroups/includes/coverage_group.html", verbose_name=_("Study group")
+    )
+    planned = tables.Column(verbose_name=_("Planned"))
+    covered = tables.Column(verbose_name=_("Covered"))
+    uncovered = tables.Column(verbose_name=_("Not covered"))
+    overdue = tables.TemplateColumn(
+        template_name="studygroups/includes/records_topic_list.html",
+        verbose_name=_("Overdue"),
+        attrs={"td": {"class": lambda record: "text-danger" if record.overdue else ""}},
+    )
+    upcoming = tables.TemplateColumn(
+        template_name="studygroups/includes/records_topic_list.html", verbose_name=_("Upcoming"), orderable=False
+    )
+
+    class Meta:
+        attrs = {"class": "table table-sm table-striped", "id": "coverage"}
+        empty_text = _("No study groups.")
+        row_attrs = {
+            "data-group-id": lambda record: record.group.pk,
+            "data-planned": lambda record: record.planned,
+            "data-covered": lambda record: record.covered,
+            "data-overdue": lambda record: len(record.overdue),
+            "data-upcoming": lambda record: len(record.upcoming),
+        }
+
+    def __init__(self, data, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.data = _CoverageRows(list(data))
+        self.data.set_table(self)

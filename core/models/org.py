@@ -195,7 +195,9 @@ class Membership(AuditedModel):
         _("until"), null=True, blank=True, help_text=_("Leave empty while the person still serves.")
     )
 
-    scope = Scope(unit="study_group__unit", group=("study_group",), person="person")
+    # The roster is kept by county staff for every group and by each group's study secretary for their own
+    # (add a person, end a seat with a date, change a role); editable_by keeps a secretary to their group.
+    scope = Scope(unit="study_group__unit", group=("study_group",), person="person", editors=("staff", "secretary"))
     objects = MembershipQuerySet.as_manager()
 
     class Meta:

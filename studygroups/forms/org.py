@@ -3,6 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.autocomplete import AutocompleteSelect
 from core.models import Membership, OrgUnit, Person, StudyGroup
 
 
@@ -55,6 +56,7 @@ class MembershipForm(ScopedModelForm):
         model = Membership
         fields = ["person", "role", "start_date", "end_date"]
         widgets = {
+            "person": AutocompleteSelect("people"),
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
@@ -67,3 +69,17 @@ class MembershipForm(ScopedModelForm):
         if self.instance.pk:
             # A seat belongs to one person; a new person gets a new membership.
             self.fields["person"].disabled = True
+
+
+class MembershipEndForm(forms.Form):
+    """The last day of a seat in the group."""
+
+    end_date = forms.DateField(
+        label=_("Last day in the group"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("End membership"), css_class="btn-danger"))

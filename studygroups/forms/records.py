@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import policy
 from core.attachments import AttachmentField
+from core.autocomplete import AutocompleteSelect
 from core.models import OrgUnit, Person
 from studygroups.forms.org import ScopedModelForm
 from studygroups.models import ExamScore, Plan, PlanTopic, RequiredReading, ResearchTopic, SelfStudy, TheoryArticle
@@ -43,6 +44,9 @@ class _PersonChoiceMixin:
     """Limits ``person`` to whom the user may write for, and preselects a member's own person."""
 
     def _limit_person(self, field_name: str = "person"):
+        if not _own_only(self.user):
+            # Staff reach a whole county's people: searched as they type, not loaded into the page.
+            self.fields[field_name].widget = AutocompleteSelect("people")
         self.fields[field_name].queryset = record_people(self.user).select_related("unit").order_by("name")
         if _own_only(self.user) and not self.instance.pk:
             self.fields[field_name].initial = self.user.person_id
@@ -253,6 +257,8 @@ class ResearchTopicForm(ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["study_group"].queryset = record_groups(self.user)
+        if not _own_only(self.user):
+            self.fields["lead"].widget = AutocompleteSelect("people")
         self.fields["lead"].queryset = record_people(self.user).order_by("name")
         if not self.instance.pk:
             self.fields["assigned_on"].initial = timezone.localdate()

@@ -1,17 +1,21 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import CreateView, DetailView, UpdateView
+from django.views.generic import CreateView, DetailView, FormView, UpdateView
 
 from core import policy
 from core.access import ScopedReadMixin
 from core.models import Membership, OrgUnit, Person, StudyGroup
-from core.pages import FormPage, ListPage
+from core.pages import FormPage, ListPage, UpdatePage
 from studygroups.filters import OrgUnitFilter, PersonFilter, StudyGroupFilter
-from studygroups.forms.org import MembershipForm, OrgUnitForm, PersonForm, StudyGroupForm
+from studygroups.forms.org import MembershipEndForm, MembershipForm, OrgUnitForm, PersonForm, StudyGroupForm
+from studygroups.models import StudySession
+from studygroups.services.members import membership_end
 from studygroups.tables import OrgUnitTable, PersonTable, StudyGroupTable
 
 
@@ -87,10 +91,10 @@ class StudyGroupDetail(ScopedReadMixin, DetailView):
         context["current"] = [m for m in memberships if m.is_active_on(day)]
         context["former"] = [m for m in memberships if not m.is_active_on(day)]
         user = self.request.user
-        context["can_edit_members"] = user.is_superuser or (
-            policy.can(user, policy.Action.CHANGE, Membership)
-            and StudyGroup.objects.editable_by(user).filter(pk=self.object.pk).exists()
-        )
+        # The group came through visible_to: a secretary reaches only their own, staff their unit's groups.
+        context["can_edit_members"] = policy.can(user, policy.Action.CHANGE, Membership)
+        context["can_add_person"] = policy.can(user, policy.Action.CHANGE, Person)
+        context["can_add_session"] = policy.can(user, policy.Action.CHANGE, StudySession) and self.object.is_active
         return context
 
 
@@ -158,6 +162,12 @@ class MembershipCreate(FormPage, CreateView):
     def get_success_url(self):
         return self.study_group.get_absolute_url()
 
+    def get_cancel_url(self):
+        return self.study_group.get_absolute_url()
+
+    def get_breadcrumbs(self):
+        return [*super().get_breadcrumbs(), (self.study_group.name, self.study_group.get_absolute_url())]
+
 
 class MembershipUpdate(FormPage, UpdateView):
     model = Membership
@@ -166,6 +176,48 @@ class MembershipUpdate(FormPage, UpdateView):
 
     def get_success_url(self):
         return self.object.study_group.get_absolute_url()
+
+    def get_cancel_url(self):
+        return self.object.study_group.get_absolute_url()
+
+    def get_breadcrumbs(self):
+        group = self.object.study_group
+        return [*super().get_breadcrumbs(), (group.name, group.get_absolute_url())]
+
+
+class MembershipEnd(UpdatePage, FormView):
+    """End a seat on a date: the person leaves the roster from the next day; the seat stays in the history."""
+
+    model = Membership
+    form_class = MembershipEndForm
+    title = _("End membership")
+    success_message = _("The membership is ended.")
+
+    def get_cancel_url(self):
+        return self.object.study_group.get_absolute_url()
+
+    def get_breadcrumbs(self):
+        group = self.object.study_group
+        return [*super().get_breadcrumbs(), (group.name, group.get_absolute_url())]
+
+    def get_form_kwargs(self):
+        kwargs = FormView.get_form_kwargs(self)
+        kwargs["initial"] = {"end_date": self.object.end_date or timezone.localdate()}
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = f"{self.title} · {self.object.person.name}"
+        return context
+
+    def form_valid(self, form):
+        try:
+            membership_end(membership=self.object, end_date=form.cleaned_data["end_date"], user=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect(self.object.study_group)
 
 
 urlpatterns = [
@@ -178,6 +230,7 @@ urlpatterns = [
     path("groups/<int:pk>/edit/", StudyGroupUpdate.as_view(), name="studygroup_update"),
     path("groups/<int:group_pk>/members/new/", MembershipCreate.as_view(), name="membership_create"),
     path("memberships/<int:pk>/edit/", MembershipUpdate.as_view(), name="membership_update"),
+    path("memberships/<int:pk>/end/", MembershipEnd.as_view(), name="membership_end"),
     path("people/", PersonList.as_view(), name="person_list"),
     path("people/new/", PersonCreate.as_view(), name="person_create"),
     path("people/<int:pk>/", PersonDetail.as_view(), name="person_detail"),

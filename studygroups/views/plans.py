@@ -1,24 +1,22 @@
 """Study plans and their topics, and each group's coverage of its planned topics."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView
-from django_filters.views import FilterView
 
 from core import policy
-from core.access import ScopedReadMixin, ensure_can
+from core.access import ensure_can
 from core.models import StudyGroup
 from core.pages import PAGE_SIZE, DetailPage, FormPage, ListPage, UpdatePage, this_year, year_param
 from studygroups.filters import CoverageFilter, PlanFilter
 from studygroups.forms.records import PlanForm, PlanTopicForm
 from studygroups.models import Plan, PlanTopic, StudySession
-from studygroups.selectors.stats import COVERAGE_SORTS, Period, sort_coverage, topic_coverage
-from studygroups.tables import PlanTable
+from studygroups.selectors.stats import Period, topic_coverage
+from studygroups.tables import CoverageTable, PlanTable
 
 
 class PlanList(ListPage):
@@ -101,14 +99,19 @@ class PlanTopicUpdate(UpdatePage):
         return reverse("studygroups:plan_detail", args=[self.object.plan_id])
 
 
-class PlanCoverage(ScopedReadMixin, FilterView):
+class PlanCoverage(ListPage):
     """Each visible group's planned topics for a year: how many covered, which overdue, which upcoming."""
 
     model = StudyGroup
     select_related = ("unit",)
     filterset_class = CoverageFilter
+    table_class = CoverageTable
     template_name = "studygroups/plan_coverage.html"
+    title = _("Plan coverage")
+    ordering = ("unit__path", "unit__sort_order", "unit__name")
+    # The table pages the computed rows; the groups' queryset is read whole, once.
     paginate_by = None
+    table_pagination = {"per_page": PAGE_SIZE}
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -123,26 +126,28 @@ class PlanCoverage(ScopedReadMixin, FilterView):
         kwargs["data"] = data
         return kwargs
 
-    def get_queryset(self):
-        return super().get_queryset().order_by("unit__path", "unit__sort_order", "unit__name")
+    @property
+    def year(self) -> int:
+        return year_param(self.filterset.data.get("year")) or this_year()
+
+    def get_table_data(self):
+        if not hasattr(self, "_coverage"):
+            rows = list(topic_coverage(list(self.object_list), Period.year(self.year)).values())
+            behind = self.filterset.form.cleaned_data.get("behind")
+            if behind is not None:  # the dashboard's "groups behind plan"
+                rows = [r for r in rows if bool(r.overdue) == behind]
+            self._coverage = rows
+        return self._coverage
+
+    def export_title(self) -> str:
+        return f"{self.title} · {self.year}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        year = year_param(self.filterset.data.get("year")) or this_year()
-        groups = list(self.object_list)
-        rows = list(topic_coverage(groups, Period.year(year)).values())
-        if self.filterset.form.cleaned_data.get("behind") is not None:
-            rows = [r for r in rows if bool(r.overdue) == self.filterset.form.cleaned_data["behind"]]
-        sort = self.request.GET.get("sort", "group")
-        rows = sort_coverage(rows, sort)
-        page = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = self.get_table_data()
         context.update(
-            title=_("Plan coverage"),
-            year=year,
-            page_obj=page,
-            rows=page.object_list,
-            sort=sort,
-            sorts=list(COVERAGE_SORTS),
+            year=self.year,
+            rows=[row.record for row in context["table"].page.object_list],
             totals={
                 "groups": len(rows),
                 "without_plan": sum(1 for r in rows if not r.has_plan),

@@ -209,3 +209,16 @@ def test_several_sheets_in_one_download():
     assert workbook.sheetnames == ["考勤", "心得"]
     assert "filename*=utf-8''%E5%B9%B4%E7%BB%88%E8%B5%84%E6%96%99.xlsx" in response["Content-Disposition"]
     response.close()
+
+
+def test_a_preamble_stands_above_the_header_and_stays_text():
+    buffer = io.BytesIO()
+    lines = ["成员名单", '筛选 · 搜索：=HYPERLINK("http://x")', "导出时间：2025-03-01 09:00"]
+    write_xlsx(
+        buffer, sheets=[Sheet("名单", [Column("姓名"), Column("人数", kind="number")], [["张三", 3]], preamble=lines)]
+    )
+    ws = _load(buffer.getvalue()).active
+    assert [row[0].value for row in ws.iter_rows(max_row=3)] == lines
+    assert [c.value for c in ws[4]] == ["姓名", "人数"] and [c.value for c in ws[5]] == ["张三", 3]
+    assert ws.freeze_panes == "A5"
+    assert "<f>" not in _sheet_xml(buffer.getvalue())
