@@ -202,7 +202,7 @@ def list_variants(pattern, user) -> list[tuple[str, dict]]:
             if column.orderable is not False and column_name not in ("actions",):
                 variants.append(("sort", {"sort": f"-{column_name}"}))
                 break
-    variants.append(("last page", {"page": "last"}))
+    variants.append(("last page", {"page": "last"}))  # replaced by the number the page links to, see run()
     return variants
 
 
@@ -235,6 +235,12 @@ class QueryCounter:
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
         return execute(sql, params, many, context)
+
+
+def last_page(client, url) -> str:
+    """The highest page number the list's pagination links to (1 when it has one page)."""
+    html = client.get(url).content.decode()
+    return str(max([1, *(int(n) for n in re.findall(r"[?&;]page=(\d+)", html))]))
 
 
 def _body_size(response) -> int:
@@ -369,6 +375,8 @@ def run(args) -> dict:
         client = anonymous if username == "anonymous" else clients[username]
         cases = [("", {})] + list_variants(pattern, users.get(username, users[ACCOUNTS[0]]))
         for variant, params in cases:
+            if params.get("page") == "last":
+                params = {"page": last_page(client, url)}
             status, samples, queries, size = measure(client, url, params, args.repeat)
             query = "&".join(f"{k}={v}" for k, v in params.items())
             label = name if not variant else f"{name} ({variant})"
