@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import LazyPaginator, SingleTableMixin
 
 from core import policy
 from core.access import ScopedReadMixin, ScopedWriteMixin
@@ -32,6 +32,20 @@ class ListPage(ScopedReadMixin, SingleTableMixin, FilterView):
     def get_queryset(self):
         queryset = super().get_queryset()
         return queryset.order_by(*self.ordering) if self.ordering else queryset
+
+    def get_paginate_by(self, queryset):
+        # Only the table paginates: ListView paginating object_list as well would count the scope twice.
+        return None
+
+    def get_table_pagination(self, table):
+        if not self.paginate_by:
+            return False
+        options = {"per_page": self.paginate_by}
+        if self.request.GET.get("q"):
+            # A search shows the newest matches first without counting them all: a common two-character
+            # term (学习) matches most of a prefecture, which an exact count would scan to the end.
+            options["paginator_class"] = LazyPaginator
+        return options
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
