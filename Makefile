@@ -58,8 +58,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Seeds the county and prefecture scales on their own PostgreSQL databases (studycenter_bench_<scale>),
+# times the seed and every page, writes docs/benchmarks.md. BENCH_SCALES="county" for a quicker run.
 bench: setup-dev
-	$(BIN)/python bench/seed_demo.py
+	$(MANAGE) collectstatic --noinput -v0
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Production: one process each (see README); `make run` starts both in one for the demo.
 worker: setup

@@ -102,6 +102,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # JIT compiling costs more than the short queries of a page save (1.3 s on the coverage page at
+    # prefecture scale); docs/benchmarks.md. PG_OPTIONS adds more "-c name=value" settings if needed.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = env.str("PG_OPTIONS", default="-c jit=off")
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite as a small office runs it, with many people saving at once: readers never block the writer
     # (write-ahead log), each request's transaction takes the write lock when it begins instead of failing

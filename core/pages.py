@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
-from django_tables2 import BooleanColumn, DateColumn, DateTimeColumn, SingleTableMixin
+from django_tables2 import BooleanColumn, DateColumn, DateTimeColumn, LazyPaginator, SingleTableMixin
 from django_tables2.rows import BoundRow
 
 from core import policy
@@ -194,6 +194,23 @@ class ListPage(ScopedReadMixin, ExportMixin, SingleTableMixin, FilterView):
     def get_queryset(self):
         queryset = super().get_queryset()
         return queryset.order_by(*self.ordering) if self.ordering else queryset
+
+    def get_paginate_by(self, queryset):
+        # Only the table paginates: ListView paginating object_list as well would count the scope twice.
+        return None
+
+    def get_table_pagination(self, table):
+        if self.table_pagination is False:
+            return False
+        options = {"per_page": self.paginate_by} if self.paginate_by else {}
+        options.update(self.table_pagination or {})
+        if not options:
+            return False
+        if self.request.GET.get("q"):
+            # A search shows the newest matches first without counting them all: a common two-character
+            # term (学习) matches most of a prefecture, which an exact count would scan to the end.
+            options["paginator_class"] = LazyPaginator
+        return options
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -26,6 +26,8 @@ class SelfStudy(AuditedModel):
         verbose_name = _("self-study")
         verbose_name_plural = _("self-study")
         ordering = ["-date"]
+        # Newest first, a page at a time: the list walks this index and stops after 25 rows.
+        indexes = [models.Index(fields=["date", "id"], name="selfstudy_date_pk_idx")]
         constraints = [models.CheckConstraint(name="selfstudy_hours_in_range", condition=Q(hours__gt=0, hours__lte=24))]
 
     def __str__(self):
@@ -63,6 +65,8 @@ class ResearchTopic(AuditedModel):
         verbose_name = _("research topic")
         verbose_name_plural = _("research topics")
         ordering = ["-assigned_on"]
+        # Newest first, a page at a time: the list walks this index and stops after 25 rows.
+        indexes = [models.Index(fields=["assigned_on", "id"], name="research_assigned_pk_idx")]
 
     def __str__(self):
         return self.title
@@ -90,6 +94,8 @@ class TheoryArticle(AuditedModel):
         verbose_name = _("theory article")
         verbose_name_plural = _("theory articles")
         ordering = ["-written_on"]
+        # Newest first, a page at a time: the list walks this index and stops after 25 rows.
+        indexes = [models.Index(fields=["written_on", "id"], name="article_written_pk_idx")]
 
     def __str__(self):
         return self.title

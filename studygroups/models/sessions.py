@@ -88,7 +88,11 @@ class StudySession(VersionedModel, AuditedModel):
         constraints = [
             models.CheckConstraint(name="session_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at")))
         ]
-        indexes = [models.Index(fields=["study_group", "starts_at"], name="session_group_start_idx")]
+        indexes = [
+            models.Index(fields=["study_group", "starts_at"], name="session_group_start_idx"),
+            # Newest first, a page at a time: the list walks this index and stops after 25 rows.
+            models.Index(fields=["starts_at", "id"], name="session_start_pk_idx"),
+        ]
 
     def __str__(self):
         return f"{timezone.localtime(self.starts_at):%Y-%m-%d} {self.title}"
@@ -208,6 +212,8 @@ class Reflection(AuditedModel):
         verbose_name = _("reflection")
         verbose_name_plural = _("reflections")
         ordering = ["-created_at"]
+        # Newest first, a page at a time: the list walks this index and stops after 25 rows.
+        indexes = [models.Index(fields=["created_at", "id"], name="reflection_created_pk_idx")]
         constraints = [models.UniqueConstraint(fields=["session", "person"], name="reflection_one_per_session")]
 
     def __str__(self):

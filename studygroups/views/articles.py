@@ -1,6 +1,5 @@
 """Theory articles and research reports (理论文章), with optional files."""
 
-from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView
@@ -23,7 +22,7 @@ class ArticleList(ListPage):
     ordering = ("-written_on", "-pk")
 
     def get_queryset(self):
-        return super().get_queryset().annotate(attachment_count=Count("attachments"))
+        return super().get_queryset().with_count("attachment_count", "attachments")
 
 
 class ArticleDetail(DetailPage):

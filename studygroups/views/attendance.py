@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -376,7 +375,7 @@ class ReflectionList(ListPage):
 
     def get_queryset(self):
         # Aggregation drops Meta.ordering, so order explicitly for stable pages.
-        return super().get_queryset().annotate(attachment_count=Count("attachments")).order_by("-created_at", "-pk")
+        return super().get_queryset().with_count("attachment_count", "attachments").order_by("-created_at", "-pk")
 
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -44,7 +44,7 @@ class StudyGroupList(ListPage):
         return (
             super()
             .get_queryset()
-            .annotate(member_count=Count("memberships", filter=active))
+            .with_count("member_count", "memberships", active)
             .order_by("unit__path", "unit__sort_order", "unit__name")
         )
 

@@ -1,7 +1,7 @@
 """Study plans and their topics, and each group's coverage of its planned topics."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ class PlanList(ListPage):
     ordering = ("-year", "level", "quarter", "study_group__name", "pk")
 
     def get_queryset(self):
-        return super().get_queryset().annotate(topic_count=Count("topics"))
+        return super().get_queryset().with_count("topic_count", "topics")
 
 
 class PlanDetail(DetailPage):

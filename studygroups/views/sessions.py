@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,7 +64,7 @@ class SessionList(ListPage):
             .select_related("study_group", "host")
             # Long texts are not shown in the list; the flags say what matters about them.
             .defer("record", "materials", "work_problems", "outcomes")
-            .annotate(speech_count=Count("speeches"))
+            .with_count("speech_count", "speeches")
             .order_by("-starts_at", "-pk")
         )
         return with_record_flags(sessions)
