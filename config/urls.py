@@ -15,5 +15,6 @@ urlpatterns = [
     path("attachments/<int:pk>/", core_views.attachment_download, name="attachment_download"),
     path("notifications/", core_views.NotificationList.as_view(), name="notification_list"),
     path("", include("studygroups.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
