@@ -18,4 +18,6 @@ class ReportsConfig(AppConfig):
         registry.notification_kinds[JOB_FAILED] = _("Report failed")
         menu = _("Reports")
         registry.nav_entries.register(NavEntry(_("Report jobs"), "reports:job_list", menu, order=60))
+        registry.nav_entries.register(NavEntry(_("Inspection bulletins"), "reports:bulletin_list", menu, order=62))
+        registry.history_models.register("reports.Bulletin", "bulletin")
         registry.nav_entries.register(NavEntry(_("Check a year-end pack"), "reports:pack_check", menu, order=61))

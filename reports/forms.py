@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import policy
 from core.models import OrgUnit, Person, StudyGroup
-from reports.models import ReportFormat, ReportKind, SummaryNarrative
+from reports.models import Bulletin, ReportFormat, ReportKind, SummaryNarrative
 
 HALVES = [(1, _("First half-year")), (2, _("Second half-year"))]
 
@@ -95,7 +95,8 @@ class ReportJobForm(forms.Form):
         elif kind == ReportKind.ARCHIVE:
             if bool(group) == bool(person):
                 raise ValidationError(_("Choose either a member or a study group for the archive."))
-            if group and not policy.can(self.user, policy.Action.BROWSE):
+            own_only = not policy.can(self.user, policy.Action.OTHERS_RECORDS)
+            if own_only and (group or person.pk != self.user.person_id):
                 raise ValidationError(_("Your role may ask for your own archive only."))
             data["half"] = None
         if group:
@@ -135,3 +136,34 @@ class PackCheckForm(forms.Form):
         if upload.size > settings.REPORT_CHECK_MAX_BYTES:
             raise ValidationError(_("The file is larger than any pack this site makes."))
         return upload
+
+
+class BulletinForm(forms.ModelForm):
+    DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    class Meta:
+        model = Bulletin
+        fields = ["org", "year", "title", "period_start", "period_end", "body", "praised", "criticised"]
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "praised": forms.Textarea(attrs={"rows": 4}),
+            "criticised": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = top_units(user).filter(kind=OrgUnit.Kind.COUNTY)
+        if self.instance.pk:
+            del self.fields["org"]
+        self.helper = FormHelper()
+        self.helper.form_id = "bulletin-form"
+        self.helper.add_input(Submit("submit", _("Save")))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and start > end:
+            raise ValidationError(_("The period ends before it starts."))
+        return data

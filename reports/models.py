@@ -57,6 +57,14 @@ class ReportJob(AuditedModel):
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    bulletin = models.ForeignKey(
+        "reports.Bulletin",
+        verbose_name=_("bulletin"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     key = models.CharField(max_length=64, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.SET_NULL, null=True, related_name="+"
@@ -109,6 +117,8 @@ class ReportJob(AuditedModel):
 
     @property
     def subject_name(self) -> str:
+        if self.bulletin_id:
+            return self.bulletin.title
         if self.person_id:
             return self.person.name
         if self.study_group_id:
@@ -161,3 +171,65 @@ class SummaryNarrative(AuditedModel):
 
     def __str__(self):
         return f"{self.study_group or self.org} · {self.year} H{self.half}"
+
+
+class Bulletin(AuditedModel):
+    """An inspection bulletin (通报) of a county: drafted by staff, approved by a second person (never the
+    author), then published with the next number of the county's yearly sequence and shown to the units
+    below (Scope.released). Its numbers and lists come from a pluggable data function (reports.bulletins)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+
+    org = models.ForeignKey(OrgUnit, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    body = models.TextField(_("body"), blank=True)
+    praised = models.TextField(_("praised groups"), blank=True, help_text=_("One per line."))
+    criticised = models.TextField(_("criticised groups"), blank=True, help_text=_("One per line."))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    scope = Scope(unit="org", released="published_at", shared_down=True, editors=("staff",))
+
+    class Meta:
+        verbose_name = _("inspection bulletin")
+        verbose_name_plural = _("inspection bulletins")
+        ordering = ["-year", "-number", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "year", "number"], condition=Q(number__isnull=False), name="bulletin_unique_number"
+            ),
+            models.CheckConstraint(
+                name="bulletin_published_has_number",
+                condition=~Q(status="published") | Q(number__isnull=False, published_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="bulletin_approver_not_author",
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("created_by")),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("reports:bulletin_detail", args=[self.pk])
+
+    def lines(self, field: str) -> list[str]:
+        return [line.strip() for line in getattr(self, field).splitlines() if line.strip()]

@@ -119,9 +119,12 @@ def stylesheet(name: str) -> str:
 
 def render_pdf(html: str, *, css: str = "", fetcher: SafeFetcher | None = None) -> bytes:
     """The PDF of ``html`` (already escaped by its template) with ``css`` and the font rules, as bytes."""
+    from weasyprint.text.fonts import FontConfiguration
+
     fetcher = fetcher or SafeFetcher()
-    sheets = [weasyprint.CSS(string=font_css(), url_fetcher=fetcher)]
+    fonts = FontConfiguration()  # @font-face rules (configured font files) register here
+    sheets = [weasyprint.CSS(string=font_css(), url_fetcher=fetcher, font_config=fonts)]
     if css:
-        sheets.append(weasyprint.CSS(string=css, url_fetcher=fetcher))
+        sheets.append(weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts))
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=sheets)
+    return document.write_pdf(stylesheets=sheets, font_config=fonts)

@@ -45,6 +45,7 @@ class ReportRequest:
     half: int | None = None
     study_group: StudyGroup | None = None
     person: Person | None = None
+    bulletin: object = None  # a reports.Bulletin, for the bulletin kind
     reader: object = field(default_factory=lambda: SYSTEM_READER)  # whose scope archives are read in
 
     @classmethod
@@ -57,6 +58,7 @@ class ReportRequest:
             org=job.org,
             study_group=job.study_group,
             person=job.person,
+            bulletin=job.bulletin,
             reader=job.requested_by or SYSTEM_READER,
         )
 
@@ -335,8 +337,15 @@ def build(
             if want_xlsx:
                 progress(80, _("Writing the workbook"))
                 write_xlsx(xlsx_path, sheets=sheets)
+        elif req.bulletin is not None:
+            from reports.bulletins import bulletin_pdf
+
+            if req.format != ReportFormat.PDF:
+                raise ReportUnavailable(_("A bulletin is a PDF."))
+            progress(20, _("Laying out the PDF"))
+            pdf_path.write_bytes(bulletin_pdf(req.bulletin))
         else:
-            raise ReportUnavailable(_("Inspection bulletins can be made once the inspection records are available."))
+            raise ReportUnavailable(_("Choose the bulletin to render."))
         progress(95, _("Saving the file"))
         built = work / "out"
         if req.format == ReportFormat.ZIP:

@@ -57,13 +57,15 @@ def transient_errors() -> tuple[type[BaseException], ...]:
     )
 
 
-def job_key(*, kind: str, format: str, year: int, half, org_id: int, study_group_id, person_id) -> str:
-    raw = f"{kind}|{format}|{year}|{half or ''}|{org_id}|{study_group_id or ''}|{person_id or ''}"
+def job_key(
+    *, kind: str, format: str, year: int, half, org_id: int, study_group_id, person_id, bulletin_id=None
+) -> str:
+    raw = f"{kind}|{format}|{year}|{half or ''}|{org_id}|{study_group_id or ''}|{person_id or ''}|{bulletin_id or ''}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def default_format(kind: str) -> str:
-    return ReportFormat.PDF if kind == ReportKind.HALF_YEAR else ReportFormat.ZIP
+    return ReportFormat.PDF if kind in (ReportKind.HALF_YEAR, ReportKind.BULLETIN) else ReportFormat.ZIP
 
 
 def job_request(
@@ -76,6 +78,7 @@ def job_request(
     half: int | None = None,
     study_group: StudyGroup | None = None,
     person: Person | None = None,
+    bulletin=None,
 ) -> tuple[ReportJob, bool]:
     """The job for this report: a new one (sent after the commit), or the identical one still running.
 
@@ -90,6 +93,7 @@ def job_request(
         org_id=org.pk,
         study_group_id=study_group.pk if study_group else None,
         person_id=person.pk if person else None,
+        bulletin_id=bulletin.pk if bulletin else None,
     )
     running = ReportJob.objects.filter(key=key, status__in=ReportJob.ACTIVE).first()
     if running is not None:
@@ -104,6 +108,7 @@ def job_request(
                 org=org,
                 study_group=study_group,
                 person=person,
+                bulletin=bulletin,
                 key=key,
                 requested_by=user,
                 created_by=user,
@@ -122,7 +127,8 @@ def job_dispatch(*, job_id: int) -> bool:
     if job is None:
         return True
     try:
-        render_report.apply_async(args=[job.pk], retry=False)
+        options = {"queue": settings.REPORT_QUEUE} if settings.REPORT_QUEUE else {}
+        render_report.apply_async(args=[job.pk], retry=False, **options)
     except Exception as exc:  # the broker is down: the sweep tries again
         if settings.CELERY_TASK_ALWAYS_EAGER and not isinstance(exc, transient_errors()):
             raise

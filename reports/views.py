@@ -5,7 +5,7 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET
 from core import policy
 from core.access import ensure_can
 from core.models import StudyGroup
-from reports import services
-from reports.forms import NarrativeForm, PackCheckForm, ReportJobForm, kind_choices, top_units
-from reports.models import ReportJob, SummaryNarrative
+from reports import bulletins, services
+from reports.forms import BulletinForm, NarrativeForm, PackCheckForm, ReportJobForm, kind_choices, top_units
+from reports.models import Bulletin, ReportJob, SummaryNarrative
 
 app_name = "reports"
 
@@ -113,9 +113,9 @@ def narrative_edit(request, year, half, group_pk=None, org_pk=None):
         group = get_object_or_404(StudyGroup.objects.visible_to(user).select_related("unit"), pk=group_pk)
         org, subject = group.unit, group.name
     else:
+        ensure_can(user, policy.Action.PUBLISH, SummaryNarrative)
         org = get_object_or_404(top_units(user), pk=org_pk)
         group, subject = None, org.name
-        ensure_can(user, policy.Action.PUBLISH, SummaryNarrative)
     narrative = SummaryNarrative.objects.filter(org=org, study_group=group, year=year, half=half).first()
     if narrative is None:
         narrative = SummaryNarrative(org=org, study_group=group, year=year, half=half, created_by=user)
@@ -152,4 +152,107 @@ urlpatterns = [
     path("reports/check/", pack_check, name="pack_check"),
     path("reports/narrative/group/<int:group_pk>/<int:year>/<int:half>/", narrative_edit, name="narrative_group"),
     path("reports/narrative/org/<int:org_pk>/<int:year>/<int:half>/", narrative_edit, name="narrative_org"),
+]
+
+
+# --- bulletins -------------------------------------------------------------------------------------
+
+
+@login_required
+def bulletin_list(request):
+    bulletins = Bulletin.objects.visible_to(request.user).select_related("org")
+    can_issue = policy.can(request.user, policy.Action.PUBLISH, Bulletin)
+    return render(request, "reports/bulletin_list.html", {"bulletins": bulletins[:100], "can_issue": can_issue})
+
+
+@login_required
+def bulletin_edit(request, pk=None):
+    ensure_can(request.user, policy.Action.PUBLISH, Bulletin)
+    bulletin = None
+    if pk is not None:
+        bulletin = get_object_or_404(Bulletin.objects.editable_by(request.user), pk=pk, status=Bulletin.Status.DRAFT)
+    form = BulletinForm(request.POST or None, instance=bulletin, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        if bulletin is None:
+            data = form.cleaned_data
+            bulletin = bulletins.bulletin_create(
+                user=request.user,
+                org=data["org"],
+                year=data["year"],
+                title=data["title"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                body=data["body"],
+            )
+            for name in ("praised", "criticised"):
+                if data[name]:
+                    setattr(bulletin, name, data[name])
+            bulletin.save()
+        else:
+            form.save()
+        messages.success(request, _("Saved."))
+        return redirect(bulletin)
+    return render(request, "core/form.html", {"form": form, "title": _("Inspection bulletin")})
+
+
+@login_required
+def bulletin_detail(request, pk):
+    bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user).select_related("org", "created_by"), pk=pk)
+    user = request.user
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                bulletins.bulletin_approve(user=user, bulletin_id=bulletin.pk)
+                messages.success(request, _("Approved."))
+            elif action == "publish":
+                published = bulletins.bulletin_publish(user=user, bulletin_id=bulletin.pk)
+                messages.success(request, _("Published as %(number)s.") % {"number": published.document_number})
+            elif action == "render":
+                ensure_can(user, policy.Action.PUBLISH, Bulletin)
+                job, _created = services.job_request(
+                    user=user, kind="bulletin", year=bulletin.year, org=bulletin.org, bulletin=bulletin, format="pdf"
+                )
+                return redirect(job)
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        return redirect(bulletin)
+    latest = (
+        ReportJob.objects.filter(bulletin=bulletin, status=ReportJob.Status.DONE, file_removed_at__isnull=True)
+        .order_by("-finished_at")
+        .first()
+    )
+    context = {
+        "bulletin": bulletin,
+        "latest": latest,
+        "can_issue": policy.can(user, policy.Action.PUBLISH, Bulletin),
+        "is_author": bulletin.created_by_id == user.pk,
+    }
+    return render(request, "reports/bulletin_detail.html", context)
+
+
+@login_required
+def bulletin_download(request, pk):
+    """The bulletin's latest PDF, to everyone who may see the bulletin (units below once it is published)."""
+    bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user), pk=pk)
+    job = (
+        ReportJob.objects.filter(bulletin=bulletin, status=ReportJob.Status.DONE, file_removed_at__isnull=True)
+        .order_by("-finished_at")
+        .first()
+    )
+    if job is None:
+        raise Http404
+    try:
+        handle = open(services.stored_path(job), "rb")  # FileResponse closes it
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=job.file_name)
+
+
+urlpatterns += [
+    path("bulletins/", bulletin_list, name="bulletin_list"),
+    path("bulletins/new/", bulletin_edit, name="bulletin_create"),
+    path("bulletins/<int:pk>/", bulletin_detail, name="bulletin_detail"),
+    path("bulletins/<int:pk>/edit/", bulletin_edit, name="bulletin_edit"),
+    path("bulletins/<int:pk>/pdf/", bulletin_download, name="bulletin_download"),
 ]

@@ -50,6 +50,17 @@ class Command(BaseCommand):
             group = None
         if kind == ReportKind.ARCHIVE and group is None and person is None:
             raise CommandError("archive needs --org of a unit with a study group, or --person")
+        bulletin = None
+        if kind == ReportKind.BULLETIN:
+            from reports.models import Bulletin
+
+            bulletin = (
+                Bulletin.objects.filter(org=org, year=options["year"], status=Bulletin.Status.PUBLISHED)
+                .order_by("-number")
+                .first()
+            )
+            if bulletin is None:
+                raise CommandError(f"No published bulletin of {org} in {options['year']}")
         request = ReportRequest(
             kind=kind,
             format=options["format"],
@@ -58,6 +69,7 @@ class Command(BaseCommand):
             org=org,
             study_group=group,
             person=person,
+            bulletin=bulletin,
         )
         started = time.perf_counter()
         try:
