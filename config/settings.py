@@ -316,3 +316,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Reports (reports/): rendering limits, the worker's memory limit, retention and fonts.
+# A report task is warned after the soft limit (the job ends failed with a message) and killed at the hard one.
+REPORT_SOFT_TIME_LIMIT = env.int("REPORT_SOFT_TIME_LIMIT", default=240)
+REPORT_TIME_LIMIT = env.int("REPORT_TIME_LIMIT", default=300)
+# A worker process that grew past this (KiB) after a task is replaced, so one hostile record cannot starve it.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)
+# Files of finished reports are removed after this many days; frozen year-end packs are kept.
+REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
+# Licensed official fonts, if the site has them (paths to .otf/.ttf files); empty: the installed free ones.
+REPORT_FONT_FILES = {
+    "title": env.str("REPORT_FONT_TITLE", default=""),  # 方正小标宋
+    "body": env.str("REPORT_FONT_BODY", default=""),  # 仿宋_GB2312
+    "heading": env.str("REPORT_FONT_HEADING", default=""),  # 黑体
+}
+REPORT_FONT_FAMILIES = {
+    "title": env.str("REPORT_FONT_TITLE_FAMILY", default="Noto Serif CJK SC"),
+    "body": env.str("REPORT_FONT_BODY_FAMILY", default="Noto Serif CJK SC"),
+    "heading": env.str("REPORT_FONT_HEADING_FAMILY", default="Noto Sans CJK SC"),
+}
+CELERY_BEAT_SCHEDULE["sweep-report-jobs"] = {"task": "reports.tasks.sweep_report_jobs", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["purge-report-files"] = {
+    "task": "reports.tasks.purge_report_files",
+    "schedule": crontab(hour=3, minute=15),
+}
+# The pack check page hashes an uploaded copy without keeping it; bigger files are refused.
+REPORT_CHECK_MAX_BYTES = env.int("REPORT_CHECK_MAX_BYTES", default=500 * 1024 * 1024)
+# WeasyPrint logs each layout step at INFO: keep the worker's log for what matters.
+LOGGING["loggers"] = {"weasyprint": {"level": "WARNING"}}
+# The Celery queue report jobs are sent to (empty: the default queue the `make run` worker consumes).
+REPORT_QUEUE = env.str("REPORT_QUEUE", default="")

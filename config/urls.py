@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("studygroups.urls")),
     path("outreach/", include("outreach.urls")),
     path("inspections/", include("inspections.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,194 @@
+"""The report kinds rendered without Celery: PDF text and fonts, XLSX sheets checked row by row."""
+
+import io
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from reports.models import ReportKind, SummaryNarrative
+from reports.rendering import ReportRequest, build
+from studygroups.models import Attendance, Reflection, StudySession
+
+
+def pdf_text(path) -> str:
+    """The PDF's text with all white space removed (lines wrap anywhere in Chinese)."""
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split())
+
+
+def assert_fonts_embedded(path):
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows, fonts
+    cjk = [line for line in rows if "CJK" in line]
+    assert cjk, fonts
+    # emb = yes and sub = yes: the fonts are embedded as subsets, and never as Type 3 bitmaps.
+    for line in rows:
+        assert "Type 3" not in line, fonts
+        columns = line.split()
+        assert columns[-5:-3] == ["yes", "yes"], fonts
+
+
+def test_half_year_pdf_of_the_county_holds_its_names_and_numbers(county, tmp_path):
+    home = county.home
+    SummaryNarrative.objects.create(
+        org=home.county,
+        year=2025,
+        half=1,
+        practices="坚持一把手带头学。",
+        problems="督学制度落实不够。",
+        plan="下半年完成两个调研课题。",
+    )
+    out = tmp_path / "summary.pdf"
+    build(ReportRequest(kind=ReportKind.HALF_YEAR, format="pdf", year=2025, half=1, org=home.county), out)
+    text = pdf_text(out)
+    assert "2025年甲旗理论学习中心组上半年总结及下半年学习计划" in text
+    assert "共开展中心组集中学习3次" in text
+    assert "集中学习1次" in text and "专题研讨1次" in text and "专家辅导1次" in text
+    assert "出勤率60.0%" in text
+    assert "组长出勤率100.0%" in text
+    for name in (
+        home.dept_group.name,
+        home.town_group.name,
+        "学习全会精神",
+        "基层理论宣讲调研",
+        "铸牢中华民族共同体意识",
+    ):
+        assert "".join(name.split()) in text
+    for written in ("坚持一把手带头学。", "督学制度落实不够。", "下半年完成两个调研课题。"):
+        assert written in text
+    # Which numbers were computed, and when.
+    assert "系统计算的数字" in text
+    assert f"{timezone.localdate():%Y-%m-%d}" in text
+    assert_fonts_embedded(out)
+
+
+def test_half_year_of_one_group_has_only_its_numbers(county, tmp_path):
+    home = county.home
+    out = tmp_path / "group.pdf"
+    build(
+        ReportRequest(
+            kind=ReportKind.HALF_YEAR, format="pdf", year=2025, half=1, org=home.dept, study_group=home.dept_group
+        ),
+        out,
+    )
+    text = pdf_text(out)
+    # Department only: 2 sessions, expected 4, attended 3 (75.0 %).
+    assert "共开展中心组集中学习2次" in text
+    assert "出勤率75.0%" in text
+    assert "新质生产力专家辅导" not in text
+
+
+def test_half_year_xlsx_annex_holds_the_computed_numbers(county, tmp_path):
+    out = tmp_path / "annex.xlsx"
+    build(ReportRequest(kind=ReportKind.HALF_YEAR, format="xlsx", year=2025, half=1, org=county.home.county), out)
+    book = openpyxl.load_workbook(out)
+    numbers = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert numbers["已举行活动"] == 3
+    assert numbers["应参学人次"] == 5
+    assert numbers["实际参学人次"] == 3
+    assert numbers["出勤率（%）"] == 60
+    assert numbers["组长出勤率（%）"] == 100
+    assert numbers["心得体会"] == 1
+
+
+def _rows(sheet):
+    return [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_year_end_pack_sheets_match_the_database_row_by_row(county, tmp_path):
+    home = county.home
+    out = tmp_path / "pack.zip"
+    build(ReportRequest(kind=ReportKind.YEAR_END, format="zip", year=2025, org=home.county), out)
+    with zipfile.ZipFile(out) as pack:
+        names = pack.namelist()
+        workbook = next(n for n in names if n.endswith(".xlsx"))
+        assert any(n.endswith(".pdf") for n in names)
+        book = openpyxl.load_workbook(io.BytesIO(pack.read(workbook)))
+        listing = pack.read(next(n for n in names if n.endswith(".txt"))).decode()
+    assert [ws.title for ws in book.worksheets] == ["中心组", "学习活动", "考勤", "心得体会", "补录记录"]
+    assert len(listing.splitlines()) == 2
+
+    groups = _rows(book["中心组"])
+    assert [r[1] for r in groups] == [home.dept_group.name, home.town_group.name]
+    # Department: 3 sessions in 2025 (March, April, September), expected 6, attended 4; township 1, 1, 0.
+    assert groups[0][2:6] == [2, 3, 6, 4]
+    assert groups[1][2:6] == [1, 1, 1, 0]
+
+    sessions = StudySession.objects.filter(study_group__unit__path__startswith=home.county.descendant_prefix)
+    sheet = _rows(book["学习活动"])
+    assert sorted(r[0] for r in sheet) == sorted(sessions.values_list("pk", flat=True))
+    for row in sheet:
+        s = sessions.get(pk=row[0])
+        assert row[1] == s.study_group.name and row[4] == s.title and row[5] == s.get_kind_display()
+        assert row[2] == timezone.localtime(s.starts_at).replace(tzinfo=None)
+
+    attendance = _rows(book["考勤"])
+    assert len(attendance) == Attendance.objects.filter(session__in=sessions).count() == 6
+    for row in attendance:
+        a = Attendance.objects.get(session_id=row[0], person__name=row[4])
+        assert row[5] == a.get_status_display() and (row[6] or "") == a.reason
+        expected_check_in = timezone.localtime(a.checked_in_at).replace(tzinfo=None) if a.checked_in_at else None
+        assert row[8] == expected_check_in
+
+    reflections = _rows(book["心得体会"])
+    assert [(r[0], r[4], r[6]) for r in reflections] == [
+        (r.session_id, r.person.name, r.text) for r in Reflection.objects.all()
+    ]
+    # Every row of the fixture was entered today, long after its 2025 session: 6 attendance rows, 1 reflection.
+    assert sorted(r[0] for r in _rows(book["补录记录"])) == ["心得体会"] + ["考勤"] * 6
+
+
+def test_late_entries_sheet_lists_records_entered_after_the_limit(county, tmp_path, settings):
+    settings.LATE_ENTRY_DAYS = 7
+    s1 = county.sessions[0]
+    s1.record = "会议记录"
+    s1.record_entered_at = s1.starts_at + timezone.timedelta(days=30)
+    s1.save()
+    out = tmp_path / "pack.xlsx"
+    build(ReportRequest(kind=ReportKind.YEAR_END, format="xlsx", year=2025, org=county.home.county), out)
+    late = _rows(openpyxl.load_workbook(out)["补录记录"])
+    # Every attendance and reflection row was created today, long after its 2025 session: all late too.
+    kinds = sorted(r[0] for r in late)
+    assert kinds.count("学习记录") == 1
+    assert kinds.count("考勤") == 6 and kinds.count("心得体会") == 1
+    record = next(r for r in late if r[0] == "学习记录")
+    assert record[1] == s1.pk and record[8] == 30
+
+
+@pytest.mark.parametrize("evil", ['=HYPERLINK("http://evil.example","点我")', "+1+1", "@SUM(A1)", "-2+3"])
+def test_formula_text_in_a_record_leaves_no_formula_in_the_sheet_xml(county, tmp_path, evil):
+    reflection = county.reflection
+    reflection.text = evil
+    reflection.save()
+    session = county.sessions[0]
+    session.title = evil
+    session.save()
+    out = tmp_path / "pack.xlsx"
+    build(ReportRequest(kind=ReportKind.YEAR_END, format="xlsx", year=2025, org=county.home.county), out)
+    with zipfile.ZipFile(out) as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        xml = "".join(book.read(n).decode() for n in sheets)
+    assert "<f>" not in xml and "<f " not in xml
+    values = [c for ws in openpyxl.load_workbook(out).worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert evil in values
+
+
+def test_archive_of_a_member_shows_check_in_times_and_reflections(county, tmp_path):
+    home = county.home
+    out = tmp_path / "archive.zip"
+    build(ReportRequest(kind=ReportKind.ARCHIVE, format="zip", year=2025, org=home.dept, person=home.member), out)
+    with zipfile.ZipFile(out) as pack:
+        pdf_name = next(n for n in pack.namelist() if n.endswith(".pdf"))
+        (tmp_path / "a.pdf").write_bytes(pack.read(pdf_name))
+        book = openpyxl.load_workbook(io.BytesIO(pack.read(next(n for n in pack.namelist() if n.endswith(".xlsx")))))
+    text = pdf_text(tmp_path / "a.pdf")
+    assert home.member.name in text
+    assert "2025-03-1009:20:00" in text  # the QR check-in time, to the second
+    assert "深刻领会全会精神的体会" in text
+    rows = _rows(book.worksheets[0])
+    assert [r[2] for r in rows] == ["学习全会精神", "乡村振兴专题研讨", "下半年学习"]
+    assert [r[3] for r in rows] == ["迟到", "请假", "未登记"]
