@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -96,7 +97,14 @@ class VisitForm(ScopedModelForm):
             .filter(is_active=True)
             .select_related("group_a__unit", "group_b__unit")
         )
-        self.fields["host_group"].queryset = StudyGroup.objects.visible_to(self.user).select_related("unit")
+        # Either side of a pair the user sees may host (a secretary records the visit their group paid too).
+        pairings = self.fields["pairing"].queryset
+        self.fields["host_group"].queryset = (
+            StudyGroup.objects.filter(Q(pairings_as_a__in=pairings) | Q(pairings_as_b__in=pairings))
+            .distinct()
+            .select_related("unit")
+            .order_by("unit__name")
+        )
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         # Participants come from the pair's members (the attendance screen checks the day's roster).

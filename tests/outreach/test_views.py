@@ -154,3 +154,28 @@ def test_list_queries_do_not_grow_with_the_data(world, client_as, page_queries):
         party_day(world.home.village, D(2025, 3, 5 + n), members=1)
         post(world.home.county, title=f"文{n}")
     assert {name: page_queries(client, reverse(f"outreach:{name}"), {"year": 2025}) for name in LIST_PAGES} == counts
+
+
+def test_the_visited_groups_secretary_records_a_visit_with_each_sides_participants(world, client_as):
+    pairing_save(pairing=Pairing(year=2025, group_a=world.home.dept_group, group_b=world.home.town_group), user=None)
+    client = client_as("secretary")  # the department's: it visits the township
+    data = {
+        "pairing": Pairing.objects.get().pk,
+        "host_group": world.home.town_group.pk,
+        "title": "三看一听一分享",
+        "starts_at": "2025-04-10T09:00",
+        "ends_at": "2025-04-10T12:00",
+        "place": "红旗镇",
+        "host_people": [world.home.town_member.pk],
+        "guest_people": [world.home.member.pk],
+    }
+    response = client.post(reverse("outreach:visit_create"), data)
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    visit = ExchangeVisit.objects.get()
+    assert visit.host_session.attendances.get().person == world.home.town_member
+    assert visit.guest_session.attendances.get().person == world.home.member
+    assert client.get(visit.get_absolute_url()).status_code == 200
+    response = client.post(reverse("outreach:visit_cancel", args=[visit.pk]), {"cancel_reason": "改期"})
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.is_cancelled and visit.host_session is None
