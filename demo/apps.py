@@ -11,9 +11,12 @@ class DemoConfig(AppConfig):
     def ready(self):
         from core import registry
         from core.registry import DemoStep
-        from demo.steps import studygroups
+        from demo.steps import inspections, studygroups
 
         # Run after core's tree, people and accounts (demo.tree), in this order.
         registry.demo_steps.register(
             DemoStep("studygroups", build=studygroups.build, models=studygroups.MODELS, order=10)
+        )
+        registry.demo_steps.register(
+            DemoStep("inspections", build=inspections.build, models=inspections.MODELS, order=20)
         )
