@@ -84,6 +84,7 @@ def build(ctx: DemoContext) -> None:
         by_county[ctx.county_index(gi)].append((gi, spec.group))
 
     ctx.stage("inspection plans")
+    rec = ctx.state.get("studygroups")
     sessions = _held_sessions(ctx)
     conflicted = _conflicted_groups(inspector)
     flags, templates = Rows(ctx, AttentionFlag, "attention flags"), Rows(ctx, ScoreTemplate, "scorecards")
@@ -141,7 +142,13 @@ def build(ctx: DemoContext) -> None:
             if author is None:  # only the demo county has a staff account to approve with
                 plan.status, plan.approved_at = InspectionPlan.Status.DRAFT, None
             plan_rows.add(plan, _at(year - 1, 12, 10), author, updated=approved)
-            reasons = _reasons(plan, [g for _gi, g in groups], flagged if year == first else {})
+            # The app's rule, asked only of the groups the simulation made weak the year before (behind their
+            # plan, rushing their records, leader often away): the others pass it, and asking all is slow.
+            weak = [g for gi, g in groups if _simulated_weak(rec, gi, year - 1)]
+            if year == first:
+                reasons = _reasons(plan, [g for _gi, g in groups], flagged)
+            else:
+                reasons = _reasons(plan, weak, {})
             plan_targets.append((plan, [(gi, g, ci, reasons.get(g.pk, [])) for gi, g in groups]))
     plan_rows.flush()
 
@@ -166,15 +173,15 @@ def build(ctx: DemoContext) -> None:
     target_rows.flush()
 
     visit_rows = Rows(ctx, Visit, "visits")
-    dues: dict[datetime.date, tuple[datetime.date, datetime.date]] = {}
+    # The deadlines of every session day, the calendar read once.
+    days = [timezone.localdate(start) for group in sessions.values() for _pk, start in group]
+    materials, summaries = workdays.add_workdays_many(days, -5), workdays.add_workdays_many(days, 10)
     visits = []
     for target, gi, ci in targets:
         year = target.plan.year
         options = sessions.get((target.study_group_id, year), [])
         for pk, starts_at in rng.sample(options, min(target.planned_visits, len(options))):
             day = timezone.localdate(starts_at)
-            if day not in dues:
-                dues[day] = (workdays.add_workdays(day, -5), workdays.add_workdays(day, 10))
             visit = row(
                 Visit,
                 target=target,
@@ -182,8 +189,8 @@ def build(ctx: DemoContext) -> None:
                 kind=target.kind,
                 template=template_of[(target.plan.county_id, year)],
                 session_starts_at=starts_at,
-                materials_due=dues[day][0],
-                summary_due=dues[day][1],
+                materials_due=materials[day],
+                summary_due=summaries[day],
             )
             _result(visit, target, rng, now, criteria_of[visit.template_id], staff if ctx.county_author(ci) else None)
             author = ctx.county_author(ci)
@@ -243,6 +250,15 @@ def _conflicted_groups(inspector) -> set[int]:
     return groups | set(StudyGroup.objects.filter(unit_id=person.unit_id).values_list("pk", flat=True))
 
 
+def _simulated_weak(rec, group_index: int, year: int) -> bool:
+    if rec is None:
+        return True
+    flags = rec.flags
+    return (group_index, year) in rec.behind or (
+        flags is not None and ((group_index, year) in flags.rush or group_index in flags.absent_leader)
+    )
+
+
 def _reasons(plan: InspectionPlan, groups: list, flagged: dict[int, str]) -> dict[int, list[str]]:
     """The app's own reasons for the year before (the first year has no year before: the staff's flags)."""
     if flagged:
@@ -252,6 +268,8 @@ def _reasons(plan: InspectionPlan, groups: list, flagged: dict[int, str]) -> dic
             if pk in {g.pk for g in groups}
         }
     reasons = defaultdict(list)
+    if not groups:
+        return reasons
     for candidate in records_source(plan=plan, groups=groups):
         reasons[candidate.study_group_id].append(str(candidate.reason))
     return reasons
