@@ -106,8 +106,22 @@ def is_workday(day: datetime.date) -> bool:
 def add_workdays(day: datetime.date, n: int) -> datetime.date:
     """The n-th working day after ``day`` (before it for negative ``n``); ``n == 0`` gives ``day`` if it
     is a working day, else the next working day."""
-    step = ONE_DAY if n >= 0 else -ONE_DAY
     calendar = _Calendar(day, day + _window(n)) if n >= 0 else _Calendar(day - _window(n), day)
+    return _walk(calendar, day, n)
+
+
+def add_workdays_many(days, n: int) -> dict[datetime.date, datetime.date]:
+    """``add_workdays(day, n)`` for each of ``days``, reading the overrides of their whole span in one query
+    (for bulk work such as the demo data; a page computes one or two deadlines)."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    calendar = _Calendar(days[0] - _window(n), days[-1] + _window(n))
+    return {day: _walk(calendar, day, n) for day in days}
+
+
+def _walk(calendar: _Calendar, day: datetime.date, n: int) -> datetime.date:
+    step = ONE_DAY if n >= 0 else -ONE_DAY
     if n == 0:
         while not calendar.is_workday(day):
             day += step

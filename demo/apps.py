@@ -11,11 +11,14 @@ class DemoConfig(AppConfig):
     def ready(self):
         from core import registry
         from core.registry import DemoStep
-        from demo.steps import notifications, outreach, studygroups
+        from demo.steps import inspections, notifications, outreach, studygroups
 
         # Run after core's tree, people and accounts (demo.tree), in this order.
         registry.demo_steps.register(
             DemoStep("studygroups", build=studygroups.build, models=studygroups.MODELS, order=10)
+        )
+        registry.demo_steps.register(
+            DemoStep("inspections", build=inspections.build, models=inspections.MODELS, order=20)
         )
         registry.demo_steps.register(DemoStep("outreach", build=outreach.build, models=outreach.MODELS, order=30))
         # What the schedule would have sent the demo accounts, after every app's records.

@@ -152,5 +152,6 @@ def _referring_models(order: list) -> tuple[list, list]:
             continue
         targets = {f.related_model for f in model._meta.concrete_fields if f.is_relation}
         if targets & flushed:
-            (links if model._meta.auto_created and targets <= flushed else others).append(model)
+            # (A link to accounts, such as a visit's inspectors, goes too: the demo accounts are deleted.)
+            (links if model._meta.auto_created and targets <= flushed | {User} else others).append(model)
     return links, others

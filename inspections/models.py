@@ -75,7 +75,7 @@ class InspectionPlan(AuditedModel):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("approved by"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         editable=False,
@@ -117,7 +117,7 @@ class InspectionPlan(AuditedModel):
             models.UniqueConstraint(fields=["county", "year"], name="inspection_plan_one_per_county_year"),
             models.CheckConstraint(
                 name="inspection_plan_approved_has_approver",
-                condition=~Q(status="approved") | Q(approved_at__isnull=False, approved_by__isnull=False),
+                condition=~Q(status="approved") | Q(approved_at__isnull=False),
             ),
             models.CheckConstraint(name="inspection_plan_share_is_percent", condition=Q(routine_share__lte=100)),
         ]
@@ -291,7 +291,7 @@ class Visit(AuditedModel):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("published by"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         editable=False,
@@ -317,7 +317,7 @@ class Visit(AuditedModel):
             models.UniqueConstraint(fields=["target", "session"], name="visit_one_per_target_session"),
             models.CheckConstraint(
                 name="visit_published_after_scoring",
-                condition=Q(published_at__isnull=True) | Q(scored_at__isnull=False, published_by__isnull=False),
+                condition=Q(published_at__isnull=True) | Q(scored_at__isnull=False),
             ),
             models.CheckConstraint(
                 name="visit_total_within_full_score",
@@ -415,7 +415,7 @@ class Finding(AuditedModel):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("answered by"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         editable=False,
@@ -427,7 +427,7 @@ class Finding(AuditedModel):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("verified by"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         editable=False,
@@ -452,7 +452,8 @@ class Finding(AuditedModel):
         constraints = [
             models.CheckConstraint(
                 name="finding_closed_has_verifier",
-                condition=~Q(status="closed") | Q(verified_at__isnull=False, verified_by__isnull=False),
+                # (the verifier is set by the service; an account deleted later leaves the time)
+                condition=~Q(status="closed") | Q(verified_at__isnull=False),
             ),
             models.CheckConstraint(
                 name="finding_answered_has_answer",

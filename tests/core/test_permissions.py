@@ -75,6 +75,27 @@ def _membership(w):
     return w.home.member.memberships.get()
 
 
+def _visit(w):
+    """A visit in the home department's group, assigned to the home inspector, unpublished (made once)."""
+    if not hasattr(w, "visit"):
+        from tests.inspections.factories import make_plan, make_target, make_template, make_visit
+
+        make_template(w.home.county)
+        target = make_target(make_plan(w.home.county), w.home.dept_group)
+        w.visit = make_visit(target, inspectors=[w.users.inspector])
+    return w.visit
+
+
+def _finding(w):
+    if not hasattr(w, "finding"):
+        from inspections.models import Finding
+
+        w.finding = Finding.objects.create(
+            visit=_visit(w), category="focus", description="研讨不聚焦", advice="聚焦主题", deadline="2030-01-01"
+        )
+    return w.finding
+
+
 PAGES = [
     Page("dashboard", _url("dashboard"), Action.VIEW),
     Page("orgunit_list", _url("studygroups:orgunit_list"), Action.VIEW, "core.OrgUnit"),
@@ -139,6 +160,16 @@ PAGES = [
         "studygroups.StudySession",
         record=_dept_group,
     ),
+]
+PAGES += [
+    Page("inspection_plan_list", _url("inspections:plan_list"), Action.SUPERVISE),
+    Page("inspection_plan_create", _url("inspections:plan_create"), Action.CHANGE, "inspections.InspectionPlan"),
+    Page("inspection_flag_create", _url("inspections:flag_create"), Action.CHANGE, "inspections.PlanTarget"),
+    Page("inspection_bulletin", _url("inspections:bulletin"), Action.SUPERVISE),
+    Page("inspection_visit_list", _url("inspections:visit_list"), Action.VIEW, "inspections.Visit"),
+    Page("inspection_visit_detail", _url("inspections:visit_detail", _visit), Action.VIEW, record=_visit),
+    Page("inspection_finding_list", _url("inspections:finding_list"), Action.VIEW, "inspections.Finding"),
+    Page("inspection_finding_detail", _url("inspections:finding_detail", _finding), Action.VIEW, record=_finding),
 ]
 PAGES_BY_NAME = {page.name: page for page in PAGES}
 

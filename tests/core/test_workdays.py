@@ -189,3 +189,15 @@ def test_the_admin_is_closed_to_non_staff_accounts(client):
     client.force_login(UserFactory(username="plain"))
     response = client.get(reverse("admin:core_workdayoverride_changelist"))
     assert response.status_code == 302
+
+
+def test_add_workdays_many_agrees_with_add_workdays_in_one_query(db, django_assert_num_queries):
+    import datetime as _dt
+
+    from core import workdays as _w
+
+    days = [_dt.date(2025, 9, 25) + _dt.timedelta(days=i) for i in range(20)]
+    expected = {day: _w.add_workdays(day, -5) for day in days}
+    with django_assert_num_queries(1):
+        assert _w.add_workdays_many(days, -5) == expected
+    assert _w.add_workdays_many([_dt.date(2025, 10, 9)], 10) == {_dt.date(2025, 10, 9): _dt.date(2025, 10, 22)}

@@ -1,0 +1,207 @@
+"""The pages: bulletin data for a hand-built period, constant query counts, and the flow over HTTP."""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import OrgUnit
+from inspections.models import Finding, InspectionPlan, PlanTarget, Visit, VisitKind
+from inspections.selectors.bulletin import bulletin_data
+from studygroups.selectors.stats import Period
+from tests.factories import OrgUnitFactory, StudyGroupFactory
+from tests.inspections.factories import make_plan, make_template, make_visit
+from tests.studygroups.factories import StudySessionFactory, future_session, local
+
+
+def _scored(visit, total, *, published_by=None, summary_at=None):
+    visit.total, visit.max_total, visit.scored_at = Decimal(total), Decimal("50"), visit.session_starts_at
+    visit.summary_at = summary_at
+    if published_by:
+        visit.published_at, visit.published_by = visit.session_starts_at + datetime.timedelta(days=20), published_by
+    visit.save()
+    return visit
+
+
+def _item(visit, category, status, deadline=datetime.date(2025, 5, 1)):
+    answered = timezone.now() if status in ("answered", "closed") else None
+    return Finding.objects.create(
+        visit=visit,
+        category=category,
+        description="问题",
+        advice="建议",
+        deadline=deadline,
+        status=status,
+        answered_at=answered,
+        verified_at=answered if status == "closed" else None,
+        verified_by=visit.published_by if status == "closed" else None,
+    )
+
+
+def test_bulletin_data_for_a_hand_built_half_year(world):
+    home, staff, inspector = world.home, world.users.staff, world.users.inspector
+    make_template(home.county)
+    plan = make_plan(home.county, 2025)
+    dept = PlanTarget.objects.create(plan=plan, study_group=home.dept_group, kind=VisitKind.KEY, planned_visits=2)
+    town = PlanTarget.objects.create(plan=plan, study_group=home.town_group, kind=VisitKind.ROUTINE, planned_visits=1)
+    extra = StudyGroupFactory(unit=OrgUnitFactory(parent=home.county, kind=OrgUnit.Kind.DEPARTMENT, name="甲旗财政局"))
+    PlanTarget.objects.create(
+        plan=plan, study_group=extra, planned_visits=1, withdrawn_at=timezone.now(), withdrawn_reason="撤并"
+    )
+    # v1: department, 45/50 = 90 %, published, materials and summary on time.
+    s1 = StudySessionFactory(
+        study_group=home.dept_group, starts_at=local(2025, 3, 10), materials_entered_at=local(2025, 3, 1)
+    )
+    v1 = _scored(
+        make_visit(dept, inspectors=[inspector], session=s1), "45", published_by=staff, summary_at=local(2025, 3, 12)
+    )
+    # v2: township, 25/50 = 50 %, summary late (due 24 April), materials never entered.
+    s2 = StudySessionFactory(study_group=home.town_group, starts_at=local(2025, 4, 10))
+    v2 = _scored(make_visit(town, inspectors=[inspector], session=s2), "25", summary_at=local(2025, 5, 6))
+    # v3: department, assigned only (nothing in: late materials and a late summary by 30 June).
+    v3 = make_visit(
+        dept,
+        inspectors=[inspector],
+        session=StudySessionFactory(study_group=home.dept_group, starts_at=local(2025, 5, 12)),
+    )
+    # v4: in the second half: not in this bulletin.
+    v4 = _scored(
+        make_visit(dept, inspectors=[inspector], starts_at=local(2025, 8, 1)), "10", summary_at=local(2025, 8, 1)
+    )
+    _item(v1, "focus", "closed")
+    _item(v2, "focus", "open")  # overdue on 30 June
+    _item(v2, "depth", "answered")
+    _item(v4, "topic", "open")
+    # Another county's visit never counts.
+    other_plan = make_plan(world.other.county, 2025)
+    make_template(world.other.county)
+    other = PlanTarget.objects.create(plan=other_plan, study_group=world.other.dept_group, planned_visits=5)
+    _scored(make_visit(other, inspectors=[inspector], starts_at=local(2025, 3, 3)), "5")
+
+    data = bulletin_data(node=home.county, period=Period.half(2025, 1), today=datetime.date(2025, 6, 30))
+
+    assert (data.visits_planned, data.visits_assigned, data.visits_done, data.visits_published) == (3, 3, 2, 1)
+    assert data.done_percent == Decimal("66.7")  # 2 of 3
+    assert [(g.name, g.visits, g.average_percent) for g in data.by_group] == [
+        (home.dept_group.name, 1, Decimal("90.0")),
+        (home.town_group.name, 1, Decimal("50.0")),
+    ]
+    assert [(k.unit_kind, k.average_percent) for k in data.by_unit_kind] == [
+        ("department", Decimal("90.0")),
+        ("township", Decimal("50.0")),
+    ]
+    assert [g.name for g in data.praised] == [home.dept_group.name]
+    assert [g.name for g in data.criticised] == [home.town_group.name]
+    assert [(c, n) for c, _label, n in data.top_problems] == [("focus", 2), ("depth", 1)]
+    assert data.rectification == {"open": 1, "answered": 1, "returned": 0, "closed": 1}
+    assert data.rectification_overdue == 1
+    assert [v.visit_id for v in data.late_materials] == [v2.pk, v3.pk]
+    assert [v.visit_id for v in data.late_summaries] == [v2.pk, v3.pk]
+    assert v4.pk not in {v.visit_id for v in data.late_summaries}
+
+
+_n = itertools.count()
+
+
+def _fill(world, times: int) -> None:
+    """``times`` more plans, visits (scored and published) and rectification items in the home county."""
+    home = world.home
+    if not InspectionPlan.objects.exists():
+        make_template(home.county, timezone.localdate().year)
+    for _ in range(times):
+        n = next(_n)
+        plan = make_plan(home.county, 1990 + n)
+        target = PlanTarget.objects.create(plan=plan, study_group=home.dept_group, kind=VisitKind.KEY, planned_visits=2)
+        start = timezone.now() - datetime.timedelta(days=10 + n)
+        visit = make_visit(target, inspectors=[world.users.inspector], starts_at=start)
+        _scored(visit, "40", published_by=world.users.staff, summary_at=start)
+        _item(visit, "focus", "open")
+        _item(visit, "depth", "closed")
+
+
+LISTS = ["inspections:plan_list", "inspections:visit_list", "inspections:finding_list", "inspections:bulletin"]
+ACCOUNTS = ("staff", "inspector", "secretary")
+# Measured with rows on the page: {page: (staff, inspector, secretary)}; None where the role may not open it.
+EXPECTED = {
+    "inspections:plan_list": (8, 8, None),
+    "inspections:visit_list": (9, 9, 7),
+    "inspections:finding_list": (9, 9, 8),
+    "inspections:bulletin": (12, 12, None),
+}
+
+
+def _measure(client_as, page_queries, url):
+    measured = []
+    for account in ACCOUNTS:
+        client = client_as(account)
+        measured.append(page_queries(client, url) if client.get(url).status_code == 200 else None)
+    return measured
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_query_count_is_exact_and_constant(client_as, page_queries, world, name):
+    _fill(world, 1)
+    measured = _measure(client_as, page_queries, reverse(name))
+    _fill(world, 4)
+    assert _measure(client_as, page_queries, reverse(name)) == measured, "the query count grows with the rows"
+    assert tuple(measured) == EXPECTED[name]
+
+
+def test_dashboard_query_count_is_constant(client_as, page_queries, world):
+    _fill(world, 1)
+    before = [page_queries(client_as(a), reverse("dashboard")) for a in ("staff", "inspector")]
+    _fill(world, 4)
+    assert [page_queries(client_as(a), reverse("dashboard")) for a in ("staff", "inspector")] == before
+
+
+def test_the_dashboard_figures_link_to_their_lists(client_as, world):
+    _fill(world, 2)
+    page = client_as("staff").get(reverse("dashboard")).content.decode()
+    assert 'id="inspection-panel"' in page
+    assert f"{reverse('inspections:finding_list')}?year={timezone.localdate().year}&amp;overdue=true" in page
+    assert 'data-figure="open">2<' in page and 'data-figure="average">80.0<' in page
+
+
+def test_plan_to_published_visit_over_http(client_as, world):
+    home = world.home
+    make_template(home.county, timezone.localdate().year)
+    staff = client_as("staff")
+    response = staff.post(
+        reverse("inspections:plan_create"),
+        {
+            "county": home.county.pk,
+            "year": timezone.localdate().year,
+            "key_visits": 2,
+            "routine_visits": 1,
+            "routine_share": 100,
+            "min_sessions": 12,
+            "min_attendance": 90,
+            "min_leader_attendance": 80,
+            "max_late_share": 30,
+            "materials_days": 5,
+            "summary_days": 10,
+        },
+    )
+    plan = InspectionPlan.objects.get()
+    assert response.url == plan.get_absolute_url()
+    staff.post(reverse("inspections:plan_propose", args=[plan.pk]))
+    assert plan.targets.count() == 2  # both groups held no session last year: key targets
+    staff.post(reverse("inspections:plan_approve", args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.is_approved
+    target = plan.targets.get(study_group=home.dept_group)
+    session = future_session(home.dept_group, days=7)
+    response = staff.post(
+        reverse("inspections:visit_create", args=[target.pk]),
+        {"session": session.pk, "inspectors": [world.users.inspector.pk]},
+    )
+    visit = Visit.objects.get()
+    assert response.url == visit.get_absolute_url()
+    page = client_as("inspector").get(visit.get_absolute_url())
+    assert page.status_code == 200 and b"score-form" in page.content
+    assert client_as("secretary").get(visit.get_absolute_url()).status_code == 404
+    # The plan's reasons are not for the group.
+    assert client_as("secretary").get(plan.get_absolute_url()).status_code == 403
