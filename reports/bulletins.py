@@ -2,9 +2,9 @@
 the county's yearly sequence, and the red-head PDF (GB/T 9704).
 
 The bulletin's data (praised and criticised groups, the rows behind them, charts) come from a pluggable
-function named by ``REPORT_BULLETIN_DATA`` (dotted path; once the inspections app lands:
-``inspections.selectors.bulletin.bulletin_data``), called as ``fn(org=..., first_day=..., last_day=...)``
-and returning a :class:`BulletinData`. Without one, the lists start empty and staff write them.
+function: by default the inspections app's bulletin numbers (``inspection_bulletin_data``); a site may name
+another by ``REPORT_BULLETIN_DATA`` (dotted path, called as ``fn(org=..., first_day=..., last_day=...)`` and
+returning a :class:`BulletinData`). Staff edit the lists of the draft afterwards.
 """
 
 from __future__ import annotations
@@ -31,16 +31,41 @@ from reports.models import Bulletin
 class BulletinData:
     praised: list[str] = field(default_factory=list)
     criticised: list[str] = field(default_factory=list)
-    # Each row: {"group": name, "score": number, "problems": text}; shown as a table in the bulletin.
+    # Each row: {"group": name, "score": average percent or None, "visits": number}; a table in the bulletin.
     rows: list[dict] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)  # SVG from core.charts, embedded as data: URIs
 
 
+def inspection_bulletin_data(*, org: OrgUnit, first_day: datetime.date, last_day: datetime.date) -> BulletinData:
+    """The default: the inspections app's bulletin numbers for the node and period (a fixed number of queries)."""
+    from core.charts import bar_chart
+    from inspections.selectors.bulletin import bulletin_data as inspection_numbers
+    from studygroups.selectors.stats import Period
+
+    numbers = inspection_numbers(node=org, period=Period(first_day, last_day))
+    scored = [g for g in numbers.by_group if g.average_percent is not None]
+    charts = []
+    if scored:
+        with translation.override(settings.LANGUAGE_CODE):
+            title, series = _("Average score of the visits (%)"), _("Score")
+        charts.append(
+            bar_chart(
+                title, [g.name for g in scored], {series: [float(g.average_percent) for g in scored]}, horizontal=True
+            )
+        )
+    return BulletinData(
+        praised=[g.name for g in numbers.praised],
+        criticised=[g.name for g in numbers.criticised],
+        rows=[{"group": g.name, "score": g.average_percent, "visits": g.visits} for g in numbers.by_group],
+        charts=charts,
+    )
+
+
 def bulletin_data(*, org: OrgUnit, first_day: datetime.date, last_day: datetime.date) -> BulletinData:
+    """From the function ``REPORT_BULLETIN_DATA`` names, when a site sets one; else from the inspections."""
     path = getattr(settings, "REPORT_BULLETIN_DATA", "")
-    if not path:
-        return BulletinData()
-    return import_string(path)(org=org, first_day=first_day, last_day=last_day)
+    fetch = import_string(path) if path else inspection_bulletin_data
+    return fetch(org=org, first_day=first_day, last_day=last_day)
 
 
 def _ensure_staff(user) -> None:

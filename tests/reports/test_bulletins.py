@@ -118,3 +118,35 @@ def test_the_bulletin_pdf_has_the_red_head_number_and_lists(world, second_staff,
         "—1—",
     ):
         assert expected in text, expected
+
+
+def test_a_draft_takes_its_lists_and_table_from_the_inspections(world, tmp_path):
+    """Two scored visits in the first quarter: 45/50 = 90 % is praised, 25/50 = 50 % criticised (the
+    inspections app's thresholds), and both averages appear in the bulletin's table and PDF."""
+    from decimal import Decimal
+
+    from inspections.models import PlanTarget, VisitKind
+    from tests.inspections.factories import make_plan, make_template, make_visit
+    from tests.studygroups.factories import StudySessionFactory, local
+
+    home, inspector = world.home, world.users.inspector
+    make_template(home.county)
+    plan = make_plan(home.county, 2025)
+    for group, total, day in ((home.dept_group, "45", 10), (home.town_group, "25", 20)):
+        target = PlanTarget.objects.create(plan=plan, study_group=group, kind=VisitKind.KEY, planned_visits=1)
+        session = StudySessionFactory(study_group=group, starts_at=local(2025, 3, day))
+        visit = make_visit(target, inspectors=[inspector], session=session)
+        visit.total, visit.max_total, visit.scored_at = Decimal(total), Decimal("50"), visit.session_starts_at
+        visit.save()
+
+    bulletin = _draft(world)
+
+    assert bulletin.lines("praised") == [home.dept_group.name]
+    assert bulletin.lines("criticised") == [home.town_group.name]
+    html = bulletins.bulletin_html(bulletin)
+    assert "data:image/svg+xml;base64," in html  # the scores chart
+    out = tmp_path / "bulletin.pdf"
+    out.write_bytes(bulletins.bulletin_pdf(bulletin))
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "90.0" in text and "50.0" in text
+    assert home.dept_group.name in "".join(text.split()) and home.town_group.name in "".join(text.split())
