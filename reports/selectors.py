@@ -388,6 +388,170 @@ def reflections_sheet(ctx: PackContext) -> Sheet:
     return Sheet(_("Reflections"), columns, (list(r) for r in rows.iterator(2000)))
 
 
+def _visits(ctx: PackContext):
+    from inspections.models import Visit
+
+    p = ctx.period
+    return Visit.objects.filter(
+        session__study_group__in=ctx.groups(), session_starts_at__gte=p.start, session_starts_at__lt=p.end
+    )
+
+
+@pack_sheet(50)
+def inspections_sheet(ctx: PackContext) -> Sheet:
+    """The year's sit-in visits (巡听旁听) with their scores, observer summaries and publication."""
+    from inspections.models import Visit, VisitKind
+
+    visits = _visits(ctx)
+    inspectors: dict[int, list[str]] = {}
+    pairs = Visit.inspectors.through.objects.filter(visit__in=visits).order_by("user__username")
+    for visit_id, name, username in pairs.values_list("visit_id", "user__person__name", "user__username"):
+        inspectors.setdefault(visit_id, []).append(name or username)
+    kinds = dict(VisitKind.choices)
+    rows = visits.order_by("session__study_group__unit__path", "session_starts_at", "pk").values_list(
+        "pk",
+        "session__study_group__name",
+        "session_starts_at",
+        "session__title",
+        "kind",
+        "total",
+        "max_total",
+        "scored_at",
+        "summary_due",
+        "summary_at",
+        "published_at",
+        "overall",
+        "problems",
+    )
+    columns = [
+        Column(_("Visit no."), kind="number"),
+        Column(_("Study group")),
+        Column(_("Starts at"), kind="datetime"),
+        Column(_("Subject")),
+        Column(_("Kind")),
+        Column(_("Inspectors")),
+        Column(_("Score"), kind="number"),
+        Column(_("Full score"), kind="number"),
+        Column(_("Scored at"), kind="datetime"),
+        Column(_("Summary due"), kind="date"),
+        Column(_("Summary submitted at"), kind="datetime"),
+        Column(_("Published at"), kind="datetime"),
+        Column(_("Overall assessment"), width=40),
+        Column(_("Problems"), width=40),
+    ]
+
+    def sheet_rows():
+        for (
+            pk,
+            group,
+            starts,
+            title,
+            kind,
+            total,
+            full,
+            scored,
+            due,
+            summary,
+            published,
+            overall,
+            problems,
+        ) in rows.iterator(2000):
+            yield [
+                pk,
+                group,
+                _local(starts),
+                title,
+                kinds.get(kind, kind),
+                "、".join(inspectors.get(pk, [])),
+                total,
+                full,
+                _local(scored),
+                due,
+                _local(summary),
+                _local(published),
+                overall,
+                problems,
+            ]
+
+    return Sheet(_("Sit-in inspections"), columns, sheet_rows())
+
+
+@pack_sheet(60)
+def rectifications_sheet(ctx: PackContext) -> Sheet:
+    """Every problem found on the year's visits and where its rectification stands."""
+    from inspections.models import Finding
+
+    categories, statuses = dict(Finding.Category.choices), dict(Finding.Status.choices)
+    rows = (
+        Finding.objects.filter(visit__in=_visits(ctx))
+        .order_by("visit__session__study_group__unit__path", "visit__session_starts_at", "pk")
+        .values_list(
+            "pk",
+            "visit_id",
+            "visit__session__study_group__name",
+            "category",
+            "description",
+            "advice",
+            "deadline",
+            "status",
+            "response",
+            "answered_at",
+            "times_returned",
+            "verified_at",
+            "verified_by__username",
+        )
+    )
+    columns = [
+        Column(_("Item no."), kind="number"),
+        Column(_("Visit no."), kind="number"),
+        Column(_("Study group")),
+        Column(_("Category")),
+        Column(_("Problem"), width=40),
+        Column(_("Rectification advice"), width=40),
+        Column(_("Rectify by"), kind="date"),
+        Column(_("Status")),
+        Column(_("What was done"), width=40),
+        Column(_("Answered at"), kind="datetime"),
+        Column(_("Times sent back"), kind="number"),
+        Column(_("Verified at"), kind="datetime"),
+        Column(_("Verified by")),
+    ]
+
+    def sheet_rows():
+        for (
+            pk,
+            visit,
+            group,
+            category,
+            problem,
+            advice,
+            deadline,
+            status,
+            done,
+            answered,
+            back,
+            verified,
+            by,
+        ) in rows.iterator(2000):
+            yield [
+                pk,
+                visit,
+                group,
+                categories.get(category, category),
+                problem,
+                advice,
+                deadline,
+                statuses.get(status, status),
+                done,
+                _local(answered),
+                back,
+                _local(verified),
+                by or "",
+            ]
+
+    return Sheet(_("Rectifications"), columns, sheet_rows())
+
+
 def _late(entered: datetime.datetime | None, start: datetime.datetime) -> int | None:
     """Days between the session's local day and the entry's, when more than LATE_ENTRY_DAYS."""
     if entered is None:

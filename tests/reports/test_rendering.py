@@ -1,5 +1,6 @@
 """The report kinds rendered without Celery: PDF text and fonts, XLSX sheets checked row by row."""
 
+import datetime
 import io
 import subprocess
 import zipfile
@@ -11,6 +12,7 @@ from django.utils import timezone
 from reports.models import ReportKind, SummaryNarrative
 from reports.rendering import ReportRequest, build
 from studygroups.models import Attendance, Reflection, StudySession
+from tests.studygroups.factories import local
 
 
 def pdf_text(path) -> str:
@@ -109,7 +111,15 @@ def test_year_end_pack_sheets_match_the_database_row_by_row(county, tmp_path):
         assert any(n.endswith(".pdf") for n in names)
         book = openpyxl.load_workbook(io.BytesIO(pack.read(workbook)))
         listing = pack.read(next(n for n in names if n.endswith(".txt"))).decode()
-    assert [ws.title for ws in book.worksheets] == ["中心组", "学习活动", "考勤", "心得体会", "补录记录"]
+    assert [ws.title for ws in book.worksheets] == [
+        "中心组",
+        "学习活动",
+        "考勤",
+        "心得体会",
+        "巡听旁听",
+        "整改",
+        "补录记录",
+    ]
     assert len(listing.splitlines()) == 2
 
     groups = _rows(book["中心组"])
@@ -192,3 +202,64 @@ def test_archive_of_a_member_shows_check_in_times_and_reflections(county, tmp_pa
     rows = _rows(book.worksheets[0])
     assert [r[2] for r in rows] == ["学习全会精神", "乡村振兴专题研讨", "下半年学习"]
     assert [r[3] for r in rows] == ["迟到", "请假", "未登记"]
+
+
+def test_year_end_pack_has_the_visits_and_rectifications_row_by_row(county, tmp_path):
+    """One scored, published visit on the March session with two problems (one closed), and one visit in
+    another county that the pack leaves out."""
+    from decimal import Decimal
+
+    from inspections.models import Finding, PlanTarget, VisitKind
+    from tests.inspections.factories import make_plan, make_template, make_visit
+
+    home, world = county.home, county.world
+    staff, inspector = world.users.staff, world.users.inspector
+    make_template(home.county)
+    target = PlanTarget.objects.create(
+        plan=make_plan(home.county, 2025), study_group=home.dept_group, kind=VisitKind.KEY, planned_visits=2
+    )
+    visit = make_visit(target, inspectors=[inspector], session=county.sessions[0])
+    visit.total, visit.max_total, visit.scored_at = Decimal("42.5"), Decimal("50"), county.sessions[0].starts_at
+    visit.overall, visit.problems = "主题突出", '=HYPERLINK("http://x")'
+    visit.published_at, visit.published_by = timezone.now(), staff
+    visit.save()
+    closed = Finding.objects.create(
+        visit=visit,
+        category=Finding.Category.choices[0][0],
+        description="研讨不够深入",
+        advice="围绕主题深入研讨",
+        deadline=datetime.date(2025, 4, 30),
+        status=Finding.Status.CLOSED,
+        answered_at=timezone.now(),
+        verified_at=timezone.now(),
+        verified_by=staff,
+    )
+    still_open = Finding.objects.create(
+        visit=visit,
+        category=Finding.Category.choices[1][0],
+        description="材料准备不足",
+        advice="提前报送材料",
+        deadline=datetime.date(2025, 5, 30),
+    )
+    make_template(world.other.county)
+    other = PlanTarget.objects.create(plan=make_plan(world.other.county, 2025), study_group=world.other.dept_group)
+    make_visit(other, inspectors=[inspector], starts_at=local(2025, 3, 3))
+
+    out = tmp_path / "pack.xlsx"
+    build(ReportRequest(kind=ReportKind.YEAR_END, format="xlsx", year=2025, org=home.county), out)
+    book = openpyxl.load_workbook(out)
+
+    visits = _rows(book["巡听旁听"])
+    assert len(visits) == 1
+    row = visits[0]
+    assert row[0] == visit.pk and row[1] == home.dept_group.name and row[3] == county.sessions[0].title
+    assert row[4] == visit.get_kind_display() and row[5] == inspector.person.name
+    assert (row[6], row[7]) == (42.5, 50) and row[12] == "主题突出"
+    assert row[13] == '=HYPERLINK("http://x")'  # kept as text, never a formula
+    items = _rows(book["整改"])
+    assert [(r[0], r[1], r[4], r[7]) for r in items] == [
+        (closed.pk, visit.pk, "研讨不够深入", closed.get_status_display()),
+        (still_open.pk, visit.pk, "材料准备不足", still_open.get_status_display()),
+    ]
+    assert items[0][12] == staff.username and items[1][12] in ("", None)
+    assert items[0][6] == datetime.datetime(2025, 4, 30)
