@@ -9,8 +9,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from core import registry
-        from core.registry import NavEntry
+        from core.policy import Dashboard
+        from core.registry import DashboardPanel, NavEntry, PanelOrder
         from reports.models import JOB_DONE, JOB_FAILED
+        from reports.selectors import downloads_panel
 
         registry.history_models.register("reports.ReportJob", "reportjob")
         registry.history_models.register("reports.SummaryNarrative", "summarynarrative")
@@ -21,3 +23,13 @@ class ReportsConfig(AppConfig):
         registry.nav_entries.register(NavEntry(_("Inspection bulletins"), "reports:bulletin_list", menu, order=62))
         registry.history_models.register("reports.Bulletin", "bulletin")
         registry.nav_entries.register(NavEntry(_("Check a year-end pack"), "reports:pack_check", menu, order=61))
+        # The auditor's and staff's downloads: their latest report jobs and the frozen year-end packs.
+        registry.dashboard_panels.register(
+            DashboardPanel(
+                "report_downloads",
+                "reports/includes/dashboard_downloads.html",
+                downloads_panel,
+                dashboards=(Dashboard.AUDITOR, Dashboard.STAFF),
+                order=PanelOrder.LINKS,
+            )
+        )

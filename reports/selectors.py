@@ -651,3 +651,14 @@ def archive_subject(*, person: Person | None, group: StudyGroup | None) -> str:
 
 def rate_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
+
+
+def downloads_panel(user, today: datetime.date) -> dict:
+    """The user's five latest report jobs and the five latest frozen packs they may see (two queries)."""
+    from reports.models import ReportJob
+
+    jobs = ReportJob.objects.visible_to(user).select_related("org")
+    return {
+        "mine": list(jobs.filter(requested_by=user)[:5]),
+        "packs": list(jobs.filter(frozen=True).order_by("-year", "org__name", "-version")[:5]),
+    }

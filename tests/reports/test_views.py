@@ -123,3 +123,25 @@ def test_the_job_list_takes_a_constant_number_of_queries(county, client_as, page
     assert page_queries(client, reverse("reports:job_list")) == before
     html = client.get(reverse("reports:job_list")).content.decode()
     assert len(re.findall(r'data-job-id="\d+"', html)) >= 4
+
+
+def test_the_auditors_dashboard_lists_their_downloads_and_the_frozen_packs(
+    county, client_as, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        pack, _ = services.job_request(
+            user=county.world.users.staff, kind=ReportKind.YEAR_END, year=2025, format="zip", org=county.home.county
+        )
+        mine, _ = services.job_request(
+            user=county.world.users.auditor, kind=ReportKind.YEAR_END, year=2025, format="xlsx", org=county.home.county
+        )
+    pack.refresh_from_db()
+    assert pack.frozen and pack.sha256
+    html = client_as("auditor").get(reverse("dashboard")).content.decode()
+    panel = html[html.index('id="downloads"') :]
+    mine_table = panel[panel.index('id="downloads-mine"') : panel.index('id="downloads-packs"')]
+    assert reverse("reports:job_download", args=[mine.pk]) in mine_table
+    assert reverse("reports:job_download", args=[pack.pk]) not in mine_table  # asked by staff, not by the auditor
+    assert pack.sha256 in panel[panel.index('id="downloads-packs"') :]
+    # Groups have no downloads panel.
+    assert 'id="downloads"' not in client_as("secretary").get(reverse("dashboard")).content.decode()
