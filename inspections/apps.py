@@ -8,6 +8,8 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Sit-in inspections")
 
     def ready(self):
+        from django.urls import reverse
+
         from core import registry
         from core.policy import Action, Dashboard
         from core.registry import DashboardPanel, NavEntry
@@ -21,9 +23,14 @@ class InspectionsConfig(AppConfig):
             ("visit", "Visit"),
             ("finding", "Finding"),
             ("scoretemplate", "ScoreTemplate"),
+            ("criterion", "Criterion"),
         ):
             registry.history_models.register(f"inspections.{label}", name)
         registry.attachment_owners.register("inspections.Finding")
+        registry.detail_urls["inspections.ScoreTemplate"] = "inspections:scorecard_detail"
+        registry.detail_urls["inspections.Criterion"] = lambda criterion: reverse(
+            "inspections:scorecard_detail", args=[criterion.template_id]
+        )
         registry.notification_kinds[visits.RESCHEDULED] = _("Inspected session rescheduled")
         registry.notification_kinds[visits.PUBLISHED] = _("Sit-in result published")
         registry.notification_kinds[visits.SUMMARY_DUE] = _("Observer summary due")
@@ -47,6 +54,7 @@ class InspectionsConfig(AppConfig):
             NavEntry(_("Visits"), "inspections:visit_list", menu, order=61),
             NavEntry(_("Rectification items"), "inspections:finding_list", menu, order=62),
             NavEntry(_("Inspection bulletin"), "inspections:bulletin", menu, (Action.SUPERVISE, None), 63),
+            NavEntry(_("Scorecards"), "inspections:scorecard_list", menu, (Action.SUPERVISE, None), 64),
         ]
         for entry in entries:
             registry.nav_entries.register(entry)

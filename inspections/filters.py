@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import StudyGroup
-from inspections.models import Finding, InspectionPlan, Visit, VisitKind
+from inspections.models import Finding, InspectionPlan, ScoreTemplate, Visit, VisitKind
 
 
 def _groups(request):
@@ -68,3 +68,9 @@ class FindingFilter(django_filters.FilterSet):
     def is_overdue(self, queryset, name, value):
         condition = Q(status__in=Finding.OWED, deadline__lt=timezone.localdate())
         return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class ScorecardFilter(django_filters.FilterSet):
+    class Meta:
+        model = ScoreTemplate
+        fields = ["year"]
