@@ -20,6 +20,7 @@ class PlanTable(tables.Table):
         model = InspectionPlan
         fields = ["year", "county", "status", "targets", "key_targets", "planned", "visits", "approved_at"]
         attrs = {"class": "table table-sm", "id": "plans"}
+        empty_text = _("No inspection plan yet.")
 
 
 class VisitTable(tables.Table):
@@ -49,6 +50,7 @@ class VisitTable(tables.Table):
             "published_at",
         ]
         attrs = {"class": "table table-sm", "id": "visits"}
+        empty_text = _("No visit matches.")
 
 
 class FindingTable(tables.Table):
@@ -68,3 +70,4 @@ class FindingTable(tables.Table):
         model = Finding
         fields = ["category", "group", "description", "deadline", "status", "times_returned", "verified_at"]
         attrs = {"class": "table table-sm", "id": "findings"}
+        empty_text = _("No rectification item matches.")

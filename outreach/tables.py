@@ -13,6 +13,7 @@ class PairingTable(tables.Table):
 
     class Meta:
         model = Pairing
+        empty_text = _("No pairing matches.")
         fields = ["year", "pair", "is_active", "extra_allowed"]
 
     def render_pair(self, record):
@@ -28,6 +29,7 @@ class VisitTable(tables.Table):
 
     class Meta:
         model = ExchangeVisit
+        empty_text = _("No exchange visit matches.")
         fields = ["starts_at", "title", "host_group", "guest_group", "place", "cancelled_at"]
 
 
@@ -39,6 +41,7 @@ class PartyDayTable(tables.Table):
 
     class Meta:
         model = PartyDay
+        empty_text = _("No party day matches.")
         fields = ["held_on", "branch", "theme", "households"]
 
 
@@ -51,6 +54,7 @@ class NeedTable(tables.Table):
 
     class Meta:
         model = Need
+        empty_text = _("No need matches.")
         fields = ["raised_on", "branch", "category", "description", "status", "due_on", "done_on"]
         row_attrs = {"class": lambda record: "table-warning" if record.is_overdue() else ""}
 
@@ -65,4 +69,5 @@ class PostTable(tables.Table):
 
     class Meta:
         model = Post
+        empty_text = _("No post matches.")
         fields = ["published_on", "column", "title", "tags", "required"]
