@@ -3,25 +3,34 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.autocomplete import AutocompleteSelect
 from core.models import StudyGroup
 from inspections.models import Finding, InspectionPlan, ScoreTemplate, Visit, VisitKind
+from studygroups.filters import SearchFilterSet, YearFilter
 
 
 def _groups(request):
     return StudyGroup.objects.visible_to(request.user) if request else StudyGroup.objects.none()
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(SearchFilterSet):
+    search_fields = ("county__name",)
+    year = YearFilter(label=_("Year"))
+
     class Meta:
         model = InspectionPlan
         fields = ["year", "status"]
 
 
-class VisitFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label=_("Year"), field_name="session_starts_at", lookup_expr="year")
+class VisitFilter(SearchFilterSet):
+    search_fields = ("session__title", "session__study_group__name")
+    year = YearFilter(label=_("Year"), field_name="session_starts_at", lookup_expr="year")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=VisitKind.choices, empty_label=_("All"))
     study_group = django_filters.ModelChoiceFilter(
-        label=_("Study group"), field_name="session__study_group", queryset=_groups
+        label=_("Study group"),
+        field_name="session__study_group",
+        queryset=_groups,
+        widget=AutocompleteSelect("groups"),
     )
     state = django_filters.ChoiceFilter(
         label=_("State"),
@@ -52,12 +61,16 @@ class VisitFilter(django_filters.FilterSet):
         )
 
 
-class FindingFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label=_("Year"), field_name="visit__session_starts_at", lookup_expr="year")
+class FindingFilter(SearchFilterSet):
+    search_fields = ("description", "visit__session__study_group__name")
+    year = YearFilter(label=_("Year"), field_name="visit__session_starts_at", lookup_expr="year")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Finding.Status.choices, empty_label=_("All"))
     category = django_filters.ChoiceFilter(label=_("Category"), choices=Finding.Category.choices, empty_label=_("All"))
     study_group = django_filters.ModelChoiceFilter(
-        label=_("Study group"), field_name="visit__session__study_group", queryset=_groups
+        label=_("Study group"),
+        field_name="visit__session__study_group",
+        queryset=_groups,
+        widget=AutocompleteSelect("groups"),
     )
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="is_overdue")
 
@@ -70,7 +83,10 @@ class FindingFilter(django_filters.FilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
-class ScorecardFilter(django_filters.FilterSet):
+class ScorecardFilter(SearchFilterSet):
+    search_fields = ("name",)
+    year = YearFilter(label=_("Year"))
+
     class Meta:
         model = ScoreTemplate
         fields = ["year"]

@@ -3,8 +3,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.autocomplete import AutocompleteSelect
 from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
-from studygroups.filters import SearchFilterSet, _visible_groups
+from studygroups.filters import SearchFilterSet, YearFilter, _visible_groups
 
 
 class PairingFilter(SearchFilterSet):
@@ -17,7 +18,7 @@ class PairingFilter(SearchFilterSet):
 
 class VisitFilter(SearchFilterSet):
     search_fields = ("title", "place", "host_group__name", "guest_group__name")
-    year = django_filters.NumberFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
 
     class Meta:
         model = ExchangeVisit
@@ -26,7 +27,7 @@ class VisitFilter(SearchFilterSet):
 
 class PartyDayFilter(SearchFilterSet):
     search_fields = ("theme", "branch__name", "stories")
-    year = django_filters.NumberFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
 
     class Meta:
         model = PartyDay
@@ -35,9 +36,12 @@ class PartyDayFilter(SearchFilterSet):
 
 class NeedFilter(SearchFilterSet):
     search_fields = ("description", "place", "branch__name", "handled_by")
-    year = django_filters.NumberFilter(label=_("Year raised"), field_name="raised_on", lookup_expr="year")
+    year = YearFilter(label=_("Year raised"), field_name="raised_on", lookup_expr="year")
     group = django_filters.ModelChoiceFilter(
-        label=_("Township or department"), queryset=_visible_groups, field_name="branch__parent__study_group"
+        label=_("Township or department"),
+        queryset=_visible_groups,
+        field_name="branch__parent__study_group",
+        widget=AutocompleteSelect("groups"),
     )
 
     class Meta:
