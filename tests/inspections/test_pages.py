@@ -87,7 +87,7 @@ EXPECTED = {
     "inspections:plan_list": (8, 8, None),
     "inspections:visit_list": (9, 9, 7),
     "inspections:finding_list": (9, 9, 8),
-    "inspections:bulletin": (12, 12, None),
+    "inspections:bulletin": (13, 13, None),
 }
 
 
