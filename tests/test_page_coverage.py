@@ -1,8 +1,8 @@
 """Every page of the URL configuration has a query-count test, and its count does not grow with the data.
 
-``test_every_page_is_covered`` walks the URL patterns: a page missing from ``PAGES`` here, from ``LISTS`` in
-tests/studygroups/test_list_queries.py (lists, with their exact counts) and from ``NOT_PAGES`` fails, naming
-what to add. ``test_page_query_count_is_constant`` asks each page in ``PAGES`` as every account that may open
+``test_every_page_is_covered`` walks the URL patterns: a page missing from ``PAGES`` here, from the list
+tables of ``LIST_TABLES`` (lists, with their exact counts: ``LISTS`` in tests/studygroups/test_list_queries.py,
+and an app's own table where its tests keep one) and from ``NOT_PAGES`` fails, naming what to add. ``test_page_query_count_is_constant`` asks each page in ``PAGES`` as every account that may open
 it, at two data sizes (the rows of ``_fill`` twice, then five more times), and wants the same counts.
 """
 
@@ -10,6 +10,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.models import Membership
+from inspections.models import Finding, InspectionPlan, PlanTarget, Visit
+from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
+from reports.models import Bulletin, ReportJob
 from studygroups.models import (
     Attendance,
     ExamScore,
@@ -21,9 +24,14 @@ from studygroups.models import (
     StudySession,
     TheoryArticle,
 )
+from tests.inspections import test_pages as inspection_pages
+from tests.studygroups import test_list_queries
 from tests.studygroups.factories import StudySessionFactory, local
-from tests.studygroups.test_list_queries import LISTS, _fill
+from tests.studygroups.test_list_queries import _fill
 
+# The list tables: each module's ``LISTS`` are tested there with exact counts per role (its ``EXPECTED``).
+LIST_TABLES = (test_list_queries, inspection_pages)
+LISTS = {name for table in LIST_TABLES for name in table.LISTS}
 ACCOUNTS = ("staff", "inspector", "auditor", "secretary", "member")
 
 
@@ -91,6 +99,43 @@ PAGES = {
     "studygroups:exam_update": lambda w: {"pk": _newest(ExamScore, person=w.home.member)},
     "studygroups:member_archive": lambda w: {"pk": w.home.member.pk},
     "studygroups:group_archive": lambda w: {"pk": w.home.dept_group.pk},
+    "studygroups:membership_end": lambda w: {"pk": _newest(Membership, study_group=w.home.dept_group)},
+    "inspections:plan_create": lambda w: {},
+    "inspections:plan_detail": lambda w: {"pk": _newest(InspectionPlan, county=w.home.county)},
+    "inspections:target_update": lambda w: {"pk": _newest(PlanTarget, plan__county=w.home.county)},
+    "inspections:target_withdraw": lambda w: {"pk": _newest(PlanTarget, plan__county=w.home.county)},
+    "inspections:visit_create": lambda w: {"pk": _newest(PlanTarget, plan__county=w.home.county)},
+    "inspections:flag_create": lambda w: {},
+    "inspections:visit_detail": lambda w: {"pk": _newest(Visit, target__plan__county=w.home.county)},
+    "inspections:finding_detail": lambda w: {"pk": _newest(Finding, visit__target__plan__county=w.home.county)},
+    "outreach:pairing_create": lambda w: {},
+    "outreach:pairing_detail": lambda w: {"pk": _newest(Pairing, group_a=w.home.dept_group)},
+    "outreach:pairing_update": lambda w: {"pk": _newest(Pairing, group_a=w.home.dept_group)},
+    "outreach:visit_create": lambda w: {},
+    "outreach:visit_detail": lambda w: {"pk": _newest(ExchangeVisit, host_group=w.home.town_group)},
+    "outreach:visit_update": lambda w: {"pk": _newest(ExchangeVisit, host_group=w.home.town_group)},
+    "outreach:visit_cancel": lambda w: {"pk": _newest(ExchangeVisit, host_group=w.home.town_group)},
+    "outreach:partyday_create": lambda w: {},
+    "outreach:partyday_detail": lambda w: {"pk": _newest(PartyDay, branch=w.home.village)},
+    "outreach:partyday_update": lambda w: {"pk": _newest(PartyDay, branch=w.home.village)},
+    "outreach:households_create": lambda w: {},
+    "outreach:coverage": lambda w: {},
+    "outreach:need_create": lambda w: {},
+    "outreach:need_detail": lambda w: {"pk": _newest(Need, branch=w.home.village)},
+    "outreach:need_update": lambda w: {"pk": _newest(Need, branch=w.home.village)},
+    "outreach:post_create": lambda w: {},
+    "outreach:post_detail": lambda w: {"pk": _newest(Post, column__unit=w.home.county)},
+    "outreach:post_update": lambda w: {"pk": _newest(Post, column__unit=w.home.county)},
+    "outreach:post_reading": lambda w: {},
+    "outreach:column_create": lambda w: {},
+    "outreach:feed_links": lambda w: {},
+    "reports:job_detail": lambda w: {"pk": _newest(ReportJob, org=w.home.county)},
+    "reports:pack_check": lambda w: {},
+    "reports:narrative_group": lambda w: {"group_pk": w.home.dept_group.pk, "year": 2025, "half": 1},
+    "reports:narrative_org": lambda w: {"org_pk": w.home.county.pk, "year": 2025, "half": 1},
+    "reports:bulletin_create": lambda w: {},
+    "reports:bulletin_detail": lambda w: {"pk": _newest(Bulletin, org=w.home.county)},
+    "reports:bulletin_edit": lambda w: {"pk": _newest(Bulletin, org=w.home.county)},
 }
 # URL names that are not pages to count, and why.
 NOT_PAGES = {
@@ -98,6 +143,26 @@ NOT_PAGES = {
     "logout": "POST only",
     "attachment_download": "streams one file after one scoped lookup (tests/studygroups/test_attachments.py)",
     "studygroups:checkin": "an action: a GET checks the member in (tests/studygroups/test_checkin.py)",
+    "studygroups:session_files_add": "POST only (the session page shows the form)",
+    "studygroups:session_file_remove": "POST only",
+    "studygroups:session_qr_json": "JSON polled by the check-in code page (one session, its code)",
+    "autocomplete": "JSON for search-as-you-type, at most core.autocomplete.LIMIT rows in one query",
+    "inspections:plan_propose": "POST only (the plan page shows the button)",
+    "inspections:plan_approve": "POST only",
+    "inspections:target_add": "POST only (the plan page shows the form)",
+    "inspections:visit_score": "POST only (the visit page shows the scorecard)",
+    "inspections:visit_summary": "POST only (the visit page shows the form)",
+    "inspections:visit_publish": "POST only",
+    "inspections:finding_create": "POST only (the visit page shows the form)",
+    "inspections:finding_answer": "POST only (the rectification item's page shows the form)",
+    "inspections:finding_close": "POST only",
+    "inspections:finding_return": "POST only (the rectification item's page shows the form)",
+    "outreach:need_action": "POST only (the need's page shows the forms)",
+    "outreach:post_study": "POST only (the post's page shows the button)",
+    "outreach:feed": "an Atom feed for feed readers, by secret token without sign-in, at most 50 posts",
+    "reports:job_status": "JSON polled by the job's page (one job)",
+    "reports:job_download": "streams one file after one scoped lookup (tests/reports/test_views.py)",
+    "reports:bulletin_download": "streams the bulletin's PDF after one scoped lookup",
 }
 
 
@@ -114,19 +179,22 @@ def _names(patterns, namespace=""):
 
 def test_every_page_is_covered():
     names = set(_names(get_resolver().url_patterns))
-    missing = sorted(names - set(PAGES) - set(LISTS) - set(NOT_PAGES))
+    missing = sorted(names - set(PAGES) - LISTS - set(NOT_PAGES))
     assert not missing, (
         "Pages without a query-count test: "
         + ", ".join(missing)
         + ". For each, add to PAGES in tests/test_page_coverage.py a line "
         + '"<url name>": lambda w: {"pk": <a row of the home county, e.g. _newest(Model, ...)>} '
         + "(lambda w: {} when the URL takes no argument), and make tests/studygroups/test_list_queries.py's "
-        + "_fill() create more of the rows that page shows; a list page goes instead to LISTS and EXPECTED in "
-        + "tests/studygroups/test_list_queries.py; only a URL that is no page to count (POST only, a file "
+        + "_fill() create more of the rows that page shows (an app's rows from its tests/<app>/fill.py); a list "
+        + "page goes instead to LISTS and EXPECTED in tests/studygroups/test_list_queries.py (or in the table of "
+        + "its app that LIST_TABLES names); only a URL that is no page to count (POST only, a file "
         + "download, an action) goes to NOT_PAGES here, with the reason."
     )
-    stale = sorted((set(PAGES) | set(NOT_PAGES)) - names)
-    assert not stale, f"PAGES or NOT_PAGES name URLs that no longer exist: {', '.join(stale)}"
+    stale = sorted((set(PAGES) | set(NOT_PAGES) | LISTS) - names)
+    assert not stale, f"PAGES, NOT_PAGES or a list table name URLs that no longer exist: {', '.join(stale)}"
+    twice = sorted((set(PAGES) & set(NOT_PAGES)) | (LISTS & (set(PAGES) | set(NOT_PAGES))))
+    assert not twice, f"Named in more than one place: {', '.join(twice)}"
 
 
 def _counts(world, client_as, page_queries, name, accounts) -> dict[str, int | None]:

@@ -1,7 +1,6 @@
 """The pages: bulletin data for a hand-built period, constant query counts, and the flow over HTTP."""
 
 import datetime
-import itertools
 from decimal import Decimal
 
 import pytest
@@ -9,36 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import OrgUnit
-from inspections.models import Finding, InspectionPlan, PlanTarget, Visit, VisitKind
+from inspections.models import InspectionPlan, PlanTarget, Visit, VisitKind
 from inspections.selectors.bulletin import bulletin_data
 from studygroups.selectors.stats import Period
 from tests.factories import OrgUnitFactory, StudyGroupFactory
 from tests.inspections.factories import make_plan, make_template, make_visit
+from tests.inspections.fill import fill as _fill
+from tests.inspections.fill import item, scored
 from tests.studygroups.factories import StudySessionFactory, future_session, local
-
-
-def _scored(visit, total, *, published_by=None, summary_at=None):
-    visit.total, visit.max_total, visit.scored_at = Decimal(total), Decimal("50"), visit.session_starts_at
-    visit.summary_at = summary_at
-    if published_by:
-        visit.published_at, visit.published_by = visit.session_starts_at + datetime.timedelta(days=20), published_by
-    visit.save()
-    return visit
-
-
-def _item(visit, category, status, deadline=datetime.date(2025, 5, 1)):
-    answered = timezone.now() if status in ("answered", "closed") else None
-    return Finding.objects.create(
-        visit=visit,
-        category=category,
-        description="问题",
-        advice="建议",
-        deadline=deadline,
-        status=status,
-        answered_at=answered,
-        verified_at=answered if status == "closed" else None,
-        verified_by=visit.published_by if status == "closed" else None,
-    )
 
 
 def test_bulletin_data_for_a_hand_built_half_year(world):
@@ -55,12 +32,12 @@ def test_bulletin_data_for_a_hand_built_half_year(world):
     s1 = StudySessionFactory(
         study_group=home.dept_group, starts_at=local(2025, 3, 10), materials_entered_at=local(2025, 3, 1)
     )
-    v1 = _scored(
+    v1 = scored(
         make_visit(dept, inspectors=[inspector], session=s1), "45", published_by=staff, summary_at=local(2025, 3, 12)
     )
     # v2: township, 25/50 = 50 %, summary late (due 24 April), materials never entered.
     s2 = StudySessionFactory(study_group=home.town_group, starts_at=local(2025, 4, 10))
-    v2 = _scored(make_visit(town, inspectors=[inspector], session=s2), "25", summary_at=local(2025, 5, 6))
+    v2 = scored(make_visit(town, inspectors=[inspector], session=s2), "25", summary_at=local(2025, 5, 6))
     # v3: department, assigned only (nothing in: late materials and a late summary by 30 June).
     v3 = make_visit(
         dept,
@@ -68,18 +45,18 @@ def test_bulletin_data_for_a_hand_built_half_year(world):
         session=StudySessionFactory(study_group=home.dept_group, starts_at=local(2025, 5, 12)),
     )
     # v4: in the second half: not in this bulletin.
-    v4 = _scored(
+    v4 = scored(
         make_visit(dept, inspectors=[inspector], starts_at=local(2025, 8, 1)), "10", summary_at=local(2025, 8, 1)
     )
-    _item(v1, "focus", "closed")
-    _item(v2, "focus", "open")  # overdue on 30 June
-    _item(v2, "depth", "answered")
-    _item(v4, "topic", "open")
+    item(v1, "focus", "closed")
+    item(v2, "focus", "open")  # overdue on 30 June
+    item(v2, "depth", "answered")
+    item(v4, "topic", "open")
     # Another county's visit never counts.
     other_plan = make_plan(world.other.county, 2025)
     make_template(world.other.county)
     other = PlanTarget.objects.create(plan=other_plan, study_group=world.other.dept_group, planned_visits=5)
-    _scored(make_visit(other, inspectors=[inspector], starts_at=local(2025, 3, 3)), "5")
+    scored(make_visit(other, inspectors=[inspector], starts_at=local(2025, 3, 3)), "5")
 
     data = bulletin_data(node=home.county, period=Period.half(2025, 1), today=datetime.date(2025, 6, 30))
 
@@ -101,25 +78,6 @@ def test_bulletin_data_for_a_hand_built_half_year(world):
     assert [v.visit_id for v in data.late_materials] == [v2.pk, v3.pk]
     assert [v.visit_id for v in data.late_summaries] == [v2.pk, v3.pk]
     assert v4.pk not in {v.visit_id for v in data.late_summaries}
-
-
-_n = itertools.count()
-
-
-def _fill(world, times: int) -> None:
-    """``times`` more plans, visits (scored and published) and rectification items in the home county."""
-    home = world.home
-    if not InspectionPlan.objects.exists():
-        make_template(home.county, timezone.localdate().year)
-    for _ in range(times):
-        n = next(_n)
-        plan = make_plan(home.county, 1990 + n)
-        target = PlanTarget.objects.create(plan=plan, study_group=home.dept_group, kind=VisitKind.KEY, planned_visits=2)
-        start = timezone.now() - datetime.timedelta(days=10 + n)
-        visit = make_visit(target, inspectors=[world.users.inspector], starts_at=start)
-        _scored(visit, "40", published_by=world.users.staff, summary_at=start)
-        _item(visit, "focus", "open")
-        _item(visit, "depth", "closed")
 
 
 LISTS = ["inspections:plan_list", "inspections:visit_list", "inspections:finding_list", "inspections:bulletin"]
