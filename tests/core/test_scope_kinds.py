@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.models import Role
 from studygroups.models import StudySession
-from tests.factories import UserFactory
+from tests.factories import PersonFactory, UserFactory
 from tests.studygroups.factories import StudySessionFactory
 
 
@@ -46,7 +46,12 @@ def test_released_rows_reach_groups_only_once_published(world, declare):
 def test_assigned_rows_reach_their_accounts_and_assigned_only_roles_see_nothing_else(world, declare):
     declare(assigned="record_entered_by", assigned_only=(Role.INSPECTOR,))
     inspector = world.users.inspector
-    elsewhere = UserFactory(username="region-inspector", role=Role.INSPECTOR, scope_unit=world.other.county)
+    elsewhere = UserFactory(
+        username="region-inspector",
+        role=Role.INSPECTOR,
+        scope_unit=world.other.county,
+        person=PersonFactory(unit=world.other.county),  # an inspector account belongs to a person
+    )
     mine = StudySessionFactory(study_group=world.other.dept_group, record_entered_by=inspector)
     theirs = StudySessionFactory(study_group=world.home.dept_group, record_entered_by=elsewhere)
     unassigned = StudySessionFactory(study_group=world.home.dept_group)

@@ -10,6 +10,7 @@ import time
 import pytest
 from celery import Celery
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from config.celery import app as celery_app
 from tests.settings_probe import settings_with
@@ -39,7 +40,10 @@ def test_tasks_are_limited_in_time_and_given_back_when_their_worker_dies():
         acks_late, reject_on_worker_lost, soft, hard = values
         assert acks_late is True and reject_on_worker_lost is True
         assert 0 < soft < hard <= 3600
-    assert set(settings.CELERY_BEAT_SCHEDULE) == {"send-session-notices", "remind-missing-records"}
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert {"send-session-notices", "remind-missing-records"} <= set(schedule)
+    for entry in schedule.values():  # every scheduled task exists (a typo would never run, silently)
+        assert callable(import_string(entry["task"])), entry["task"]
 
 
 def test_without_redis_the_broker_is_files_under_var_and_tasks_are_not_eager(tmp_path):
