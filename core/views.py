@@ -209,7 +209,9 @@ def _m2m_states(field, history_model, records, user) -> dict[int, set[str]]:
     )
     related = field.related_model
     ids = {related_id for _history_id, related_id in links}
-    names = {row.pk: str(row) for row in related.objects.visible_to(user).filter(pk__in=ids)}
+    # Accounts (a visit's inspectors) have no scope: whoever may read the history may read their names.
+    rows = related.objects.visible_to(user) if hasattr(related.objects, "visible_to") else related.objects.all()
+    names = {row.pk: str(row) for row in rows.filter(pk__in=ids)}
     gone = ids - names.keys() - set(related._base_manager.filter(pk__in=ids).values_list("pk", flat=True))
     if gone:
         for record in related.history.filter(id__in=gone).order_by("history_date", "history_id"):

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
@@ -148,9 +147,9 @@ def visit_cancel(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _t("The visit is cancelled; both sessions were removed."))
+            messages.success(request, _("The visit is cancelled; both sessions were removed."))
             return redirect(visit.get_absolute_url())
-    return render(request, "core/form.html", {"form": form, "title": _t("Cancel exchange visit")})
+    return render(request, "core/form.html", {"form": form, "title": _("Cancel exchange visit")})
 
 
 # Party days, households, coverage ------------------------------------------------------------------------------
@@ -228,7 +227,7 @@ def coverage(request):
     return render(
         request,
         "outreach/coverage.html",
-        {"year": year, "rows": rows, "total": total, "branch_names": branch_names, "title": _t("Household coverage")},
+        {"year": year, "rows": rows, "total": total, "branch_names": branch_names, "title": _("Household coverage")},
     )
 
 
@@ -343,7 +342,7 @@ def need_action(request, pk, action):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _t("Saved."))
+        messages.success(request, _("Saved."))
     return redirect(need.get_absolute_url())
 
 
@@ -421,7 +420,7 @@ def post_study(request, pk):
         raise PermissionDenied
     _study, created = services.post_mark_studied(post=post, person=request.user.person, user=request.user)
     if created:
-        messages.success(request, _t("Marked as studied; it is in your self-study records."))
+        messages.success(request, _("Marked as studied; it is in your self-study records."))
     return redirect(post.get_absolute_url())
 
 
@@ -438,7 +437,7 @@ def post_reading(request):
         request,
         "outreach/post_reading.html",
         {
-            "title": _t("Reading of the posts"),
+            "title": _("Reading of the posts"),
             "year": year,
             "most": ranked[:10],
             "least": list(reversed(ranked[-10:])),
@@ -452,7 +451,7 @@ def feed_links(request):
     """The user's personal feed links, one per column; renewing retires the old ones."""
     if request.method == "POST":
         services.feed_token_renew(user=request.user)
-        messages.success(request, _t("New feed links made; the old ones no longer work."))
+        messages.success(request, _("New feed links made; the old ones no longer work."))
         return redirect("outreach:feed_links")
     token = services.feed_token_for(request.user)
     columns = Column.objects.visible_to(request.user)
@@ -460,7 +459,7 @@ def feed_links(request):
         (column, request.build_absolute_uri(reverse("outreach:feed", args=[token.token, column.pk])))
         for column in columns
     ]
-    return render(request, "outreach/feed_links.html", {"links": links, "title": _t("Feed links")})
+    return render(request, "outreach/feed_links.html", {"links": links, "title": _("Feed links")})
 
 
 def feed(request, token, column_id):

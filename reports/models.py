@@ -25,7 +25,7 @@ class ReportKind(models.TextChoices):
 
 
 class ReportFormat(models.TextChoices):
-    PDF = "pdf", "PDF"
+    PDF = "pdf", _("PDF")
     XLSX = "xlsx", "XLSX"
     ZIP = "zip", "ZIP"
 

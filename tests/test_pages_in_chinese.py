@@ -27,7 +27,16 @@ ENGLISH = "en-US,en;q=0.9"
 ROLES = ["anon", "staff", "inspector", "secretary", "member", "auditor", "superuser"]
 SKIPPED_PREFIXES = ("admin/",)  # Django's own admin, translated by Django
 # URL words that do not name their model by themselves.
-URL_WORDS = {"people": "person", "groups": "studygroup", "checkin": "studysession"}
+URL_WORDS = {
+    "people": "person",
+    "groups": "studygroup",
+    "checkin": "studysession",
+    "org": "orgunit",
+    "rectification": "finding",
+    "reports": "reportjob",
+}
+# Numbers in URLs that are not ids: the current year, its first half, its first month.
+NOT_IDS = {"year": lambda: datetime.date.today().year, "half": lambda: 1, "month": lambda: 1}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%\([^)]*\)\.\d+f|%[sd]|\{\w*\}")
 
 
@@ -114,10 +123,10 @@ def test_english_left_in_finds_untranslated_strings_but_not_data():
     page = (
         '<html><head><title>Log in</title><script>var s = "Your reflection is saved.";</script></head><body>'
         '<p>Your reflection is saved.</p><a aria-label="Close">×</a><span>member · 成员</span>'
-        "<p>Attendance saved: 3 changes.</p><p>学习秘书 Edit 表</p><p>保存</p></body></html>"
+        "<p>Attendance saved: 3 people's records changed.</p><p>学习秘书 Edit 表</p><p>保存</p></body></html>"
     )
     assert english_left_in(page) == [
-        "Attendance saved: %(count)d changes.",
+        "Attendance saved: %(count)d people's records changed.",
         "Close",
         "Log in",
         "Your reflection is saved.",
@@ -144,7 +153,7 @@ def _patterns(resolver=None, prefix=""):
             yield entry.name, route, entry
 
 
-def _model_for(route: str, kwarg: str, pattern: URLPattern):
+def _model_for(route: str, kwarg: str, pattern: URLPattern, namespace: str = ""):
     """The model whose id a URL's keyword names: from the keyword, the view's model, or the URL's words."""
     models = [
         m
@@ -152,16 +161,22 @@ def _model_for(route: str, kwarg: str, pattern: URLPattern):
         if Path(m._meta.app_config.path).is_relative_to(ROOT) and not m.__name__.startswith("Historical")
     ]
     if kwarg != "pk":
-        word = kwarg.removesuffix("_pk")
+        word = kwarg.removesuffix("_pk").removesuffix("_id")
+        word = URL_WORDS.get(word, word)
     else:
         view_model = getattr(getattr(pattern.callback, "view_class", None), "model", None)
         if view_model is not None and not re.search(r"<int:\w+>.*<int:pk>", route):
             return view_model
         words = [w for w in route.split("<int:pk>")[0].split("/") if w and "<" not in w]
         word = URL_WORDS.get(words[-1], words[-1].removesuffix("s")).replace("-", "")
-    exact = [m for m in models if m._meta.model_name == word]
-    ending = [m for m in models if m._meta.model_name.endswith(word)]
-    found = exact or ending
+    # A word two apps use (plans, visits) names the model of the URL's own app (its namespace) first.
+    own = [m for m in models if m._meta.app_label == namespace]
+    found = []
+    for candidates in (own, models):
+        exact = [m for m in candidates if m._meta.model_name == word]
+        found = exact or [m for m in candidates if m._meta.model_name.endswith(word)]
+        if found:
+            break
     assert len(found) == 1, f"{route}: cannot tell which model <{kwarg}> names ({found}); add it to URL_WORDS"
     return found[0]
 
@@ -195,8 +210,10 @@ def page_urls(accounts) -> list[str]:
             continue
         kwargs = {}
         for converter, kwarg in kwargs_in_route:
-            if converter == "int":
-                kwargs[kwarg] = _a_record(_model_for(route, kwarg, pattern), accounts).pk
+            if converter == "int" and kwarg in NOT_IDS:
+                kwargs[kwarg] = NOT_IDS[kwarg]()
+            elif converter == "int":
+                kwargs[kwarg] = _a_record(_model_for(route, kwarg, pattern, name.partition(":")[0]), accounts).pk
             else:
                 kwargs[kwarg] = "not-a-valid-token"  # a forwarded or stale link: answered with an explanation
         urls.append(reverse(name, kwargs=kwargs))
@@ -219,6 +236,7 @@ def small_world(settings, tmp_path) -> dict:
     seed.build("demo", seed=3, today=datetime.date.today())
     accounts = {u.username: u for u in User.objects.filter(username__in=ROLES)}
     accounts["superuser"] = User.objects.create_superuser("superuser", password="pw-for-tests-1")
+    _report_rows(accounts)
     if not Attachment.objects.exists():
         image = io.BytesIO()
         Image.new("RGB", (32, 24), "red").save(image, "PNG")
@@ -226,6 +244,35 @@ def small_world(settings, tmp_path) -> dict:
         upload = SimpleUploadedFile("签到表.png", image.getvalue())
         attachment_create(upload=upload, owner=session, user=accounts["secretary"])
     return accounts
+
+
+def _report_rows(accounts) -> None:
+    """The demo makes no report job or bulletin (they are asked for by people): one of each, the bulletin
+    published so every role below the county sees it. The job stays queued (its send waits for a commit)."""
+    from core.models import StudyGroup
+    from reports import bulletins, services
+    from reports.models import Bulletin, ReportJob, ReportKind, SummaryNarrative
+
+    staff, today = accounts["staff"], datetime.date.today()
+    county = staff.scope_unit
+    group = StudyGroup.objects.visible_to(accounts["secretary"]).order_by("pk").first()
+    if not ReportJob.objects.exists():
+        services.job_request(
+            user=accounts["secretary"], kind=ReportKind.HALF_YEAR, year=today.year, half=1, org=group.unit,
+            study_group=group,
+        )  # fmt: skip
+    if not Bulletin.objects.exists():
+        bulletin = bulletins.bulletin_create(
+            user=staff, org=county, year=today.year, title="关于中心组学习巡听情况的通报",
+            period_start=today.replace(month=1, day=1), period_end=today,
+        )  # fmt: skip
+        bulletins.bulletin_approve(user=accounts["superuser"], bulletin_id=bulletin.pk)
+        bulletins.bulletin_publish(user=staff, bulletin_id=bulletin.pk)
+    if not SummaryNarrative.objects.exists():
+        SummaryNarrative.objects.create(
+            org=group.unit, study_group=group, year=today.year, half=1, opening="上半年，中心组按计划开展学习。",
+            created_by=accounts["secretary"],
+        )  # fmt: skip
 
 
 @pytest.mark.slow

@@ -58,6 +58,20 @@ def _pages_by_role(accounts) -> dict[str, list[str]]:
     return chosen
 
 
+def _checkin_url(member) -> str:
+    import datetime
+
+    from django.utils import timezone
+
+    from studygroups.models import StudySession
+    from studygroups.services.checkin import make_checkin_token
+    from tests.studygroups.factories import StudySessionFactory
+
+    group = StudySession.objects.visible_to(member).order_by("pk").first().study_group
+    session = StudySessionFactory(study_group=group, starts_at=timezone.now() + datetime.timedelta(minutes=10))
+    return reverse("studygroups:checkin", args=[session.pk, make_checkin_token(session)])
+
+
 def test_axe_finds_a_planted_violation(transactional_db, live_server, page_factory):
     """The check itself works: an image without a text alternative and grey-on-white text are found."""
     page = page_factory()
@@ -100,6 +114,15 @@ def test_every_kind_of_page_meets_wcag_21_aa(transactional_db, live_server, page
     member.click(".navbar-toggler")
     member.locator("#mainnav").wait_for(state="visible")
     failures += [f"member menu on a phone: {v}" for v in axe_violations(member, live_server)]
+    # The check-in confirmation a member opens from the QR code, for a session starting in ten minutes.
+    member.goto(live_server.url + _checkin_url(accounts["member"]))
+    assert member.locator("form button[type=submit]").count() >= 1
+    failures += [f"member check-in on a phone: {v}" for v in axe_violations(member, live_server)]
+    # A list with its export links, as cards on a phone.
+    secretary = page_factory(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    login(secretary, live_server, "secretary", "pw-for-a11y-1")
+    secretary.goto(live_server.url + reverse("studygroups:session_list"))
+    failures += [f"secretary session list on a phone: {v}" for v in axe_violations(secretary, live_server)]
     assert failures == [], "\n".join(failures)
 
 

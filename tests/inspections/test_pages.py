@@ -163,3 +163,19 @@ def test_plan_to_published_visit_over_http(client_as, world):
     assert client_as("secretary").get(visit.get_absolute_url()).status_code == 404
     # The plan's reasons are not for the group.
     assert client_as("secretary").get(plan.get_absolute_url()).status_code == 403
+
+
+def test_a_visit_history_names_its_inspectors(world, client_as):
+    """Was a 500: the history page named the rows of a tracked many-to-many through their scope, and
+    accounts (a visit's inspectors) have none."""
+    from tests.inspections.factories import make_inspector, make_target
+
+    home = world.home
+    make_template(home.county)
+    target = make_target(make_plan(home.county, 2025), home.dept_group)
+    second = make_inspector(home.county)
+    visit = make_visit(target, inspectors=[world.users.inspector, second])
+    visit.inspectors.set([second])
+    response = client_as("staff").get(reverse("record_history", kwargs={"model_name": "visit", "pk": visit.pk}))
+    assert response.status_code == 200
+    assert str(second) in response.content.decode()

@@ -172,3 +172,13 @@ def test_overdue_needs_remind_the_townships_secretaries_once(world, raised):
 def test_the_beat_schedule_runs_the_reminder(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "outreach.tasks.remind_overdue_needs" in tasks
+
+
+def test_the_dashboard_panel_shows_the_pending_and_overdue_needs(world, client_as):
+    """Was empty (an unnamed link, found by axe): the panel read ``needs`` where panels get ``data``."""
+    today = datetime.date.today()
+    need(world.home.village, today - datetime.timedelta(days=40), today - datetime.timedelta(days=1))  # overdue
+    need(world.home.village, today - datetime.timedelta(days=5), today + datetime.timedelta(days=20))
+    html = client_as("staff").get("/").content.decode()
+    panel = html[html.index('id="panel-outreach-needs"') :]
+    assert '?status=open">2</a>' in panel and "<strong>1</strong>" in panel
