@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.models import Membership
-from inspections.models import Finding, InspectionPlan, PlanTarget, Visit
+from inspections.models import Finding, InspectionPlan, PlanTarget, ScoreTemplate, Visit
 from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
 from reports.models import Bulletin, ReportJob
 from studygroups.models import (
@@ -102,6 +102,7 @@ PAGES = {
     "studygroups:membership_end": lambda w: {"pk": _newest(Membership, study_group=w.home.dept_group)},
     "inspections:plan_create": lambda w: {},
     "inspections:plan_detail": lambda w: {"pk": _newest(InspectionPlan, county=w.home.county)},
+    "inspections:scorecard_detail": lambda w: {"pk": _newest(ScoreTemplate, county=w.home.county)},
     "inspections:target_update": lambda w: {"pk": _newest(PlanTarget, plan__county=w.home.county)},
     "inspections:target_withdraw": lambda w: {"pk": _newest(PlanTarget, plan__county=w.home.county)},
     "inspections:visit_create": lambda w: {"pk": _newest(PlanTarget, plan__county=w.home.county)},
@@ -141,6 +142,8 @@ PAGES = {
 NOT_PAGES = {
     "login": "the sign-in form, before any account (a constant handful of queries by construction)",
     "logout": "POST only",
+    "inspections:scorecard_create": "POST only (the form is on the scorecard list)",
+    "inspections:scorecard_new_version": "POST only (a button on the scorecard page)",
     "attachment_download": "streams one file after one scoped lookup (tests/studygroups/test_attachments.py)",
     "studygroups:checkin": "an action: a GET checks the member in (tests/studygroups/test_checkin.py)",
     "studygroups:session_files_add": "POST only (the session page shows the form)",

@@ -80,7 +80,13 @@ def test_bulletin_data_for_a_hand_built_half_year(world):
     assert v4.pk not in {v.visit_id for v in data.late_summaries}
 
 
-LISTS = ["inspections:plan_list", "inspections:visit_list", "inspections:finding_list", "inspections:bulletin"]
+LISTS = [
+    "inspections:plan_list",
+    "inspections:visit_list",
+    "inspections:finding_list",
+    "inspections:bulletin",
+    "inspections:scorecard_list",
+]
 ACCOUNTS = ("staff", "inspector", "secretary")
 # Measured with rows on the page: {page: (staff, inspector, secretary)}; None where the role may not open it.
 EXPECTED = {
@@ -88,6 +94,7 @@ EXPECTED = {
     "inspections:visit_list": (9, 9, 7),
     "inspections:finding_list": (9, 9, 8),
     "inspections:bulletin": (13, 13, None),
+    "inspections:scorecard_list": (11, 9, None),
 }
 
 
