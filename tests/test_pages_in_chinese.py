@@ -34,6 +34,7 @@ URL_WORDS = {
     "org": "orgunit",
     "rectification": "finding",
     "reports": "reportjob",
+    "scorecards": "scoretemplate",
 }
 # Numbers in URLs that are not ids: the current year, its first half, its first month.
 NOT_IDS = {"year": lambda: datetime.date.today().year, "half": lambda: 1, "month": lambda: 1}
@@ -158,7 +159,9 @@ def _model_for(route: str, kwarg: str, pattern: URLPattern, namespace: str = "")
     models = [
         m
         for m in apps.get_models()
-        if Path(m._meta.app_config.path).is_relative_to(ROOT) and not m.__name__.startswith("Historical")
+        if Path(m._meta.app_config.path).is_relative_to(ROOT)
+        and "site-packages" not in m._meta.app_config.path  # a virtualenv inside the checkout
+        and not m.__name__.startswith("Historical")
     ]
     if kwarg != "pk":
         word = kwarg.removesuffix("_pk").removesuffix("_id")
