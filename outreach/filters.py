@@ -3,9 +3,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.autocomplete import AutocompleteSelect
 from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
-from studygroups.filters import SearchFilterSet, YearFilter, _visible_groups
+from studygroups.filters import SearchFilterSet, _visible_groups
 
 
 class PairingFilter(SearchFilterSet):
@@ -18,7 +17,7 @@ class PairingFilter(SearchFilterSet):
 
 class VisitFilter(SearchFilterSet):
     search_fields = ("title", "place", "host_group__name", "guest_group__name")
-    year = YearFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
+    year = django_filters.NumberFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
 
     class Meta:
         model = ExchangeVisit
@@ -27,7 +26,7 @@ class VisitFilter(SearchFilterSet):
 
 class PartyDayFilter(SearchFilterSet):
     search_fields = ("theme", "branch__name", "stories")
-    year = YearFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
+    year = django_filters.NumberFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
 
     class Meta:
         model = PartyDay
@@ -36,12 +35,9 @@ class PartyDayFilter(SearchFilterSet):
 
 class NeedFilter(SearchFilterSet):
     search_fields = ("description", "place", "branch__name", "handled_by")
-    year = YearFilter(label=_("Year raised"), field_name="raised_on", lookup_expr="year")
+    year = django_filters.NumberFilter(label=_("Year raised"), field_name="raised_on", lookup_expr="year")
     group = django_filters.ModelChoiceFilter(
-        label=_("Township or department"),
-        queryset=_visible_groups,
-        field_name="branch__parent__study_group",
-        widget=AutocompleteSelect("groups"),
+        label=_("Township or department"), queryset=_visible_groups, field_name="branch__parent__study_group"
     )
 
     class Meta:
