@@ -44,8 +44,9 @@ def fill(world, times: int) -> None:
         make_template(home.county, timezone.localdate().year)
     for _ in range(times):
         n = next(_n)
-        plan = make_plan(home.county, 1990 + n)
-        make_template(home.county, 1990 + n)
+        # Years long past, so that no run of the suite reaches the current year's template made above.
+        plan = make_plan(home.county, 1000 + n)
+        make_template(home.county, 1000 + n)
         target = PlanTarget.objects.create(plan=plan, study_group=home.dept_group, kind=VisitKind.KEY, planned_visits=2)
         start = timezone.now() - datetime.timedelta(days=10 + n)
         visit = make_visit(target, inspectors=[world.users.inspector], starts_at=start)
