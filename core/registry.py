@@ -134,3 +134,52 @@ def detail_url(obj) -> str:
     if callable(name):
         return name(obj)
     return reverse(name, args=[obj.pk]) if name else ""
+
+
+@dataclass(frozen=True)
+class IndicatorSource:
+    """A measure of a study group that the annual assessment (the ``assessment`` app) can score, computed by
+    the app that owns its records and registered in that app's ``AppConfig.ready()``: a new indicator needs
+    no change in the assessment app.
+
+    ``compute(groups, period, params)`` gives ``{group id: value}`` (a ``Decimal``; None where the measure has
+    no value, e.g. a rate over no sessions) for every group of ``groups`` (a StudyGroup queryset) at once, in a
+    number of queries that does not grow with the groups. ``period`` is a :class:`AssessmentPeriod`: records
+    count as they stood at ``period.cutoff`` (rows created after it do not count), so the same cut-off gives
+    the same numbers twice. ``params`` are the scheme's settings for the indicator (``default_params`` filled
+    in: which session kinds count, say).
+
+    ``records_url(group, period, params)`` is the filtered list of the records behind the number (a URL).
+    ``records`` names the models that feed it and the lookup from each to its study group
+    (``("studygroups.Attendance", "session__study_group")``): the assessment reads their change history to
+    name the records changed since results were published. ``applies_to(group)``, when given, says whether
+    the indicator applies to a group (outreach counts apply to township groups only, say); where it does not,
+    the group is scored on the other indicators.
+    """
+
+    name: str  # unique, "app.measure": "studygroups.concentrated_sessions"
+    label: Any
+    unit: Any  # "次", "%", "篇", "分"
+    compute: Callable[[Any, AssessmentPeriod, dict], dict[int, Any]]
+    records_url: Callable[[Any, AssessmentPeriod, dict], str]
+    records: tuple[tuple[str, str], ...] = ()
+    default_params: dict = field(default_factory=dict)
+    default_target: Any = None  # the target a new scheme proposes (12 sessions, 4 seminars, 90 %...)
+    applies_to: Callable[[Any], bool] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class AssessmentPeriod:
+    """The year assessed and the cut-off time: records as they stood at ``cutoff`` (an aware datetime)."""
+
+    year: int
+    cutoff: Any
+
+
+# The indicators the assessment can score, by name (IndicatorSource.name), registered by the owning apps.
+indicator_sources = _Ordered()
+
+
+def indicator_source(name: str) -> IndicatorSource | None:
+    return next((source for source in indicator_sources if source.name == name), None)
