@@ -58,3 +58,7 @@ class InspectionsConfig(AppConfig):
         ]
         for entry in entries:
             registry.nav_entries.register(entry)
+        # The indicators the annual assessment may score (core.registry.indicator_sources).
+        from inspections import indicators
+
+        indicators.register()

@@ -55,3 +55,7 @@ class OutreachConfig(AppConfig):
         ]
         for entry in entries:
             registry.nav_entries.register(entry)
+        # The indicators the annual assessment may score (core.registry.indicator_sources).
+        from outreach import indicators
+
+        indicators.register()

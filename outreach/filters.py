@@ -1,8 +1,10 @@
 """Every FilterSet of the outreach app."""
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.autocomplete import AutocompleteSelect
 from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
 from studygroups.filters import SearchFilterSet, _visible_groups
 
@@ -18,19 +20,32 @@ class PairingFilter(SearchFilterSet):
 class VisitFilter(SearchFilterSet):
     search_fields = ("title", "place", "host_group__name", "guest_group__name")
     year = django_filters.NumberFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
+    # The visits a group hosted or made (the assessment's exchange visits link here).
+    group = django_filters.ModelChoiceFilter(
+        label=_("Study group"), queryset=_visible_groups, method="of_group", widget=AutocompleteSelect("groups")
+    )
 
     class Meta:
         model = ExchangeVisit
-        fields = ["q", "year"]
+        fields = ["q", "year", "group"]
+
+    def of_group(self, queryset, name, value):
+        return queryset.filter(Q(host_group=value) | Q(guest_group=value))
 
 
 class PartyDayFilter(SearchFilterSet):
     search_fields = ("theme", "branch__name", "stories")
     year = django_filters.NumberFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
+    group = django_filters.ModelChoiceFilter(
+        label=_("Township or department"),
+        queryset=_visible_groups,
+        field_name="branch__parent__study_group",
+        widget=AutocompleteSelect("groups"),
+    )
 
     class Meta:
         model = PartyDay
-        fields = ["q", "year"]
+        fields = ["q", "year", "group"]
 
 
 class NeedFilter(SearchFilterSet):

@@ -148,6 +148,10 @@ class StudygroupsConfig(AppConfig):
         ]
         for entry in entries:
             registry.nav_entries.register(entry)
+        # The indicators the annual assessment may score (core.registry.indicator_sources).
+        from studygroups import indicators
+
+        indicators.register()
 
 
 def _no_data(user, today) -> dict:

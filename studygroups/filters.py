@@ -149,6 +149,9 @@ class SessionFilter(SearchFilterSet):
     )
     has_record = django_filters.BooleanFilter(label=_("Has a written record"), method="filter_flag")
     late = django_filters.BooleanFilter(label=_("Record entered late"), method="filter_flag")
+    # The assessment's figures link here (studygroups.indicators): several kinds at once, and its cut-off.
+    kinds = django_filters.CharFilter(label=_("Kinds"), method="filter_kinds", widget=HiddenInput)
+    until = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lte", widget=HiddenInput)
     # The dashboards' figures link here (selectors.dashboard.session_state defines both).
     state = django_filters.ChoiceFilter(
         label=_("State"), choices=SessionState.choices, method="filter_state", empty_label=_("All")
@@ -156,7 +159,19 @@ class SessionFilter(SearchFilterSet):
 
     class Meta:
         model = StudySession
-        fields = ["q", "study_group", "kind", "year", "date_from", "date_to", "has_record", "late", "state"]
+        fields = [
+            "q",
+            "study_group",
+            "kind",
+            "kinds",
+            "year",
+            "date_from",
+            "date_to",
+            "until",
+            "has_record",
+            "late",
+            "state",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,6 +180,9 @@ class SessionFilter(SearchFilterSet):
             # "My reflection to write" means nothing to an account that is not a member.
             field = self.form.fields["state"]
             field.choices = [c for c in field.choices if c[0] != SessionState.TO_REFLECT]
+
+    def filter_kinds(self, queryset, name, value):
+        return queryset.filter(kind__in=[kind.strip() for kind in value.split(",") if kind.strip()])
 
     def filter_flag(self, queryset, name, value):
         # Both flags are annotations of selectors.stats.with_record_flags.
@@ -202,10 +220,13 @@ class ReflectionFilter(SearchFilterSet):
         widget=AutocompleteSelect("groups"),
     )
     session = django_filters.NumberFilter(field_name="session", widget=HiddenInput)
+    # The assessment's reflections per member links here (studygroups.indicators): the year and its cut-off.
+    year = django_filters.NumberFilter(field_name="session__starts_at", lookup_expr="year", widget=HiddenInput)
+    until = django_filters.IsoDateTimeFilter(field_name="session__starts_at", lookup_expr="lte", widget=HiddenInput)
 
     class Meta:
         model = Reflection
-        fields = ["q", "group", "session"]
+        fields = ["q", "group", "session", "year", "until"]
 
 
 # Plans, required reading and personal records
