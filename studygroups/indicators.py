@@ -265,7 +265,7 @@ SOURCES = [
     ),
     IndicatorSource(
         name="studygroups.planned_topics_covered",
-        label=_("Planned topics covered"),
+        label=_("Share of planned topics covered"),
         unit="%",
         compute=planned_topics_covered,
         records_url=planned_topics_url,
