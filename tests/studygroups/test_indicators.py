@@ -42,7 +42,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import Membership, OrgUnit, StudyGroup
 from core.registry import AssessmentPeriod, indicator_source, indicator_sources
@@ -161,7 +161,10 @@ def test_every_study_indicator_is_registered_with_its_defaults():
     assert sessions.default_params == {"kinds": ["concentrated", "seminar", "lecture"]}
     assert indicator_source("studygroups.topic_seminars").default_target == 4
     assert indicator_source("studygroups.research_finished").default_target == 2
-    assert str(sessions.label) == "Concentrated study sessions held"
+    with translation.override("en"):
+        assert str(sessions.label) == "Concentrated study sessions held"
+    with translation.override("zh-hans"):
+        assert (str(sessions.label), str(sessions.unit)) == ("集中学习次数", "次")
     assert ("studygroups.StudySession", "study_group") in sessions.records
 
 
