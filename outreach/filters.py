@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
 
 from core.autocomplete import AutocompleteSelect
@@ -25,9 +26,13 @@ class VisitFilter(SearchFilterSet):
         label=_("Study group"), queryset=_visible_groups, method="of_group", widget=AutocompleteSelect("groups")
     )
 
+    # The assessment's count links with these too (outreach.indicators): visits held, started by its cut-off.
+    held = django_filters.BooleanFilter(field_name="cancelled_at", lookup_expr="isnull", widget=HiddenInput)
+    until = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lte", widget=HiddenInput)
+
     class Meta:
         model = ExchangeVisit
-        fields = ["q", "year", "group"]
+        fields = ["q", "year", "group", "held", "until"]
 
     def of_group(self, queryset, name, value):
         return queryset.filter(Q(host_group=value) | Q(guest_group=value))
@@ -43,9 +48,11 @@ class PartyDayFilter(SearchFilterSet):
         widget=AutocompleteSelect("groups"),
     )
 
+    until = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", widget=HiddenInput)
+
     class Meta:
         model = PartyDay
-        fields = ["q", "year", "group"]
+        fields = ["q", "year", "group", "until"]
 
 
 class NeedFilter(SearchFilterSet):
@@ -55,9 +62,11 @@ class NeedFilter(SearchFilterSet):
         label=_("Township or department"), queryset=_visible_groups, field_name="branch__parent__study_group"
     )
 
+    until = django_filters.DateFilter(field_name="raised_on", lookup_expr="lte", widget=HiddenInput)
+
     class Meta:
         model = Need
-        fields = ["q", "year", "status", "category", "ask", "group"]
+        fields = ["q", "year", "status", "category", "ask", "group", "until"]
 
 
 class PostFilter(SearchFilterSet):

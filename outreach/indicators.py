@@ -16,6 +16,7 @@ indicators.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ from core.models import OrgUnit
 from core.registry import IndicatorSource, indicator_sources
 from outreach.models import Need
 from outreach.selectors.counts import outreach_counts
-from studygroups.indicators import list_url, year_of
+from studygroups.indicators import cutoff_day, list_url, until, year_of
 
 PAIRED_KINDS = (OrgUnit.Kind.DEPARTMENT, OrgUnit.Kind.TOWNSHIP)
 
@@ -53,6 +54,26 @@ def practical_things(groups, period, params):
     return _counts(groups, period, "needs_done")
 
 
+def _until_day(period) -> str:
+    """The cut-off's day as a list's ``until``, when it cuts the year short."""
+    day = cutoff_day(period)
+    return "" if day == datetime.date(period.year, 12, 31) else day.isoformat()
+
+
+def visits_url(group, period, params):
+    return list_url("outreach:visit_list", group=group.pk, year=period.year, held="true", until=until(period))
+
+
+def party_days_url(group, period, params):
+    return list_url("outreach:partyday_list", group=group.pk, year=period.year, until=_until_day(period))
+
+
+def practical_things_url(group, period, params):
+    return list_url(
+        "outreach:need_list", group=group.pk, year=period.year, status=Need.Status.DONE, until=_until_day(period)
+    )
+
+
 def is_paired_kind(group) -> bool:
     return group.unit.kind in PAIRED_KINDS
 
@@ -67,7 +88,7 @@ SOURCES = [
         label=_("Exchange visits"),
         unit=pgettext_lazy("indicator unit", "visits"),
         compute=exchange_visits,
-        records_url=lambda group, period, params: list_url("outreach:visit_list", group=group.pk, year=period.year),
+        records_url=visits_url,
         records=(("outreach.ExchangeVisit", "host_group"), ("outreach.ExchangeVisit", "guest_group")),
         default_target=Decimal(2),
         applies_to=is_paired_kind,
@@ -78,7 +99,7 @@ SOURCES = [
         label=_("Themed party days held"),
         unit=pgettext_lazy("indicator unit", "days"),
         compute=party_days,
-        records_url=lambda group, period, params: list_url("outreach:partyday_list", group=group.pk, year=period.year),
+        records_url=party_days_url,
         records=(("outreach.PartyDay", "branch__parent__study_group"),),
         default_target=None,  # set on the scheme: it grows with the township's branches
         applies_to=is_township,
@@ -89,9 +110,7 @@ SOURCES = [
         label=_("Practical things done for the people"),
         unit=pgettext_lazy("indicator unit", "items"),
         compute=practical_things,
-        records_url=lambda group, period, params: list_url(
-            "outreach:need_list", group=group.pk, year=period.year, status=Need.Status.DONE
-        ),
+        records_url=practical_things_url,
         records=(("outreach.Need", "branch__parent__study_group"),),
         default_target=None,  # set on the scheme, as for party days
         applies_to=is_township,

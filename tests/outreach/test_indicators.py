@@ -161,16 +161,23 @@ def _listed(client, url):
     return {row.record.pk for row in response.context["table"].page.object_list}
 
 
-def test_the_links_list_the_groups_records_of_the_year(client_as, county):
+def test_the_links_list_exactly_the_records_counted(client_as, county):
     client = client_as("staff")
     x1, x2, x3, x4, _x5 = county["visits"]
     url = indicator_source("outreach.exchange_visits").records_url(county["D"], PERIOD, {})
     assert url.startswith(reverse("outreach:visit_list"))
-    # The year's visits of the group (the cancelled and the later one are listed, marked as such).
-    assert _listed(client, url) == {x1.pk, x2.pk, x3.pk, x4.pk}
+    assert _listed(client, url) == {x1.pk, x2.pk}
     days = county["days"]
     url = indicator_source("outreach.party_days").records_url(county["T"], PERIOD, {})
-    assert _listed(client, url) == {days[0].pk, days[1].pk, days[2].pk, days[3].pk}
+    assert _listed(client, url) == {days[0].pk, days[1].pk, days[2].pk}
     needs = county["needs"]
     url = indicator_source("outreach.practical_things").records_url(county["T"], PERIOD, {})
+    assert _listed(client, url) == {needs[0].pk, needs[2].pk}
+    # A cut-off after the year lists the whole year's records (x4, the 20 Dec party day, n4).
+    later = AssessmentPeriod(year=2025, cutoff=at(2026, 1, 15))
+    url = indicator_source("outreach.exchange_visits").records_url(county["D"], later, {})
+    assert "until" not in url and _listed(client, url) == {x1.pk, x2.pk, x4.pk}
+    url = indicator_source("outreach.party_days").records_url(county["T"], later, {})
+    assert _listed(client, url) == {days[0].pk, days[1].pk, days[2].pk, days[3].pk}
+    url = indicator_source("outreach.practical_things").records_url(county["T"], later, {})
     assert _listed(client, url) == {needs[0].pk, needs[2].pk, needs[3].pk}
