@@ -336,7 +336,7 @@ def _posts_studied(ctx: DemoContext, county_posts: list[tuple[int, str, Post]]) 
             for m in seats.get(ci, ()):
                 if not m.start_date <= published or (m.end_date is not None and m.end_date < published):
                     continue
-                chance = 0.85 if m.person is me else 0.35 if post.required else 0.1
+                chance = 0.85 if m.person is me else 0.3 if post.required else 0.05
                 if prng.random() >= chance or id(m.person) in seen:
                     continue
                 day = published + datetime.timedelta(days=prng.randint(0, 14))
