@@ -206,7 +206,9 @@ class Rows:
         if self.after is not None:
             self.after(self.buffer)
         self.count += len(self.buffer)
-        self.ctx.counts[self.label] = self.count
+        # Added to, not set: a later step may write more rows under the same label (the outreach step's
+        # exchange-visit sessions count among the study sessions).
+        self.ctx.counts[self.label] += len(self.buffer)
         self.buffer = []
         progress = self.ctx.progress
         if progress is not None and hasattr(progress, "set_postfix_str"):

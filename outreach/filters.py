@@ -2,16 +2,19 @@
 
 import django_filters
 from django.db.models import Q
+from django.db.models.functions import ExtractYear
 from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
 
 from core.autocomplete import AutocompleteSelect
+from core.models import StudyGroup
 from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
-from studygroups.filters import SearchFilterSet, _visible_groups
+from studygroups.filters import SearchFilterSet, YearFilter, _visible_groups
 
 
 class PairingFilter(SearchFilterSet):
     search_fields = ("group_a__name", "group_b__name", "notes")
+    year = YearFilter(label=_("Year"))
 
     class Meta:
         model = Pairing
@@ -20,7 +23,7 @@ class PairingFilter(SearchFilterSet):
 
 class VisitFilter(SearchFilterSet):
     search_fields = ("title", "place", "host_group__name", "guest_group__name")
-    year = django_filters.NumberFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
     # The visits a group hosted or made (the assessment's exchange visits link here).
     group = django_filters.ModelChoiceFilter(
         label=_("Study group"), queryset=_visible_groups, method="of_group", widget=AutocompleteSelect("groups")
@@ -40,7 +43,7 @@ class VisitFilter(SearchFilterSet):
 
 class PartyDayFilter(SearchFilterSet):
     search_fields = ("theme", "branch__name", "stories")
-    year = django_filters.NumberFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
     group = django_filters.ModelChoiceFilter(
         label=_("Township or department"),
         queryset=_visible_groups,
@@ -57,9 +60,12 @@ class PartyDayFilter(SearchFilterSet):
 
 class NeedFilter(SearchFilterSet):
     search_fields = ("description", "place", "branch__name", "handled_by")
-    year = django_filters.NumberFilter(label=_("Year raised"), field_name="raised_on", lookup_expr="year")
+    year = YearFilter(label=_("Year raised"), field_name="raised_on", lookup_expr="year")
     group = django_filters.ModelChoiceFilter(
-        label=_("Township or department"), queryset=_visible_groups, field_name="branch__parent__study_group"
+        label=_("Township or department"),
+        queryset=_visible_groups,
+        field_name="branch__parent__study_group",
+        widget=AutocompleteSelect("groups"),
     )
 
     until = django_filters.DateFilter(field_name="raised_on", lookup_expr="lte", widget=HiddenInput)
@@ -75,3 +81,31 @@ class PostFilter(SearchFilterSet):
     class Meta:
         model = Post
         fields = ["q", "column", "required"]
+
+
+class PostReadingFilter(SearchFilterSet):
+    search_fields = ("title", "tags", "column__name")
+    year = YearFilter(label=_("Year"), field_name="published_on", lookup_expr="year")
+
+    class Meta:
+        model = Post
+        fields = ["q", "year", "column", "required"]
+
+
+def _coverage_years(groups):
+    """The years with party days under the groups' units."""
+    days = PartyDay.objects.filter(branch__parent__study_group__in=groups.values("pk"))
+    return days.annotate(_year=ExtractYear("held_on")).values_list("_year", flat=True).order_by().distinct()
+
+
+class CoverageFilter(SearchFilterSet):
+    search_fields = ("name", "unit__name")
+    # The year of the counts: applied by the page to what it works out (views.CoverageList).
+    year = YearFilter(label=_("Year"), method="keep", years=_coverage_years)
+
+    class Meta:
+        model = StudyGroup
+        fields = ["q", "year"]
+
+    def keep(self, queryset, name, value):
+        return queryset

@@ -432,7 +432,8 @@ def post_save(*, post: Post, user: User, readings=None, topics=None) -> Post:
     return post
 
 
-SELF_STUDY_HOURS = 0.5
+# An hour: the least a self-study entry counts for (a post read with its reading and notes).
+SELF_STUDY_HOURS = 1
 
 
 def post_mark_studied(*, post: Post, person: Person, user: User) -> tuple[PostStudy, bool]:

@@ -71,3 +71,42 @@ class PostTable(tables.Table):
         model = Post
         empty_text = _("No post matches.")
         fields = ["published_on", "column", "title", "tags", "required"]
+
+
+class CoverageTable(tables.Table):
+    """A township's (or department's) party days, households and needs of the year; rows are its study groups
+    with their ``counts`` (selectors.counts.OutreachCounts) and ``branch_rows`` attached by the page."""
+
+    group = tables.Column(verbose_name=_("Township or department"), accessor="unit__name")
+    party_days = tables.Column(verbose_name=_("Party days"), accessor="counts__party_days")
+    households_visited = tables.Column(verbose_name=_("Households visited"), accessor="counts__households_visited")
+    households = tables.Column(verbose_name=_("Households"), accessor="counts__households")
+    coverage = tables.Column(verbose_name=_("Coverage"), accessor="counts__coverage")
+    needs_raised = tables.Column(verbose_name=_("Needs raised"), accessor="counts__needs_raised")
+    needs_done_on_time = tables.Column(verbose_name=_("Done on time"), accessor="counts__needs_done_on_time")
+    needs_overdue = tables.Column(verbose_name=_("Overdue"), accessor="counts__needs_overdue")
+    branches = tables.Column(verbose_name=_("Branches (visited / households)"), accessor="branch_rows")
+
+    class Meta:
+        empty_text = _("No branches in your scope.")
+        orderable = False
+        attrs = {"id": "coverage", "class": "table table-sm"}
+
+    def render_coverage(self, value):
+        return f"{value}%"
+
+    def render_branches(self, value):
+        return "；".join(f"{name} {visited}/{households or '—'}" for name, visited, households in value)
+
+
+class PostReadingTable(tables.Table):
+    title = tables.Column(linkify=True)
+    column = tables.Column(order_by=("column__name",))
+    published_on = tables.DateColumn(format=DATE)
+    readers = tables.Column(verbose_name=_("Readers"))
+
+    class Meta:
+        model = Post
+        empty_text = _("No post matches.")
+        fields = ["published_on", "column", "title", "required", "readers"]
+        order_by = ("-readers",)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
@@ -18,13 +19,29 @@ from django.views.generic import CreateView
 from core import policy
 from core.access import ensure_can, ensure_can_write
 from core.models import OrgUnit, StudyGroup
-from core.pages import DetailPage, FormPage, ListPage, UpdatePage, this_year, year_param
+from core.pages import PAGE_SIZE, DetailPage, FormPage, ListPage, UpdatePage, YearDefaultMixin, this_year, year_param
 from outreach import forms, services
-from outreach.filters import NeedFilter, PairingFilter, PartyDayFilter, PostFilter, VisitFilter
+from outreach.filters import (
+    CoverageFilter,
+    NeedFilter,
+    PairingFilter,
+    PartyDayFilter,
+    PostFilter,
+    PostReadingFilter,
+    VisitFilter,
+)
 from outreach.models import BranchHouseholds, Column, ExchangeVisit, FeedToken, Need, Pairing, PartyDay, Post, PostStudy
 from outreach.selectors.counts import by_category, outreach_counts, total_counts
-from outreach.selectors.reading import current_members, not_studied, posts_by_reading
-from outreach.tables import NeedTable, PairingTable, PartyDayTable, PostTable, VisitTable
+from outreach.selectors.reading import current_members, not_studied, with_readers
+from outreach.tables import (
+    CoverageTable,
+    NeedTable,
+    PairingTable,
+    PartyDayTable,
+    PostReadingTable,
+    PostTable,
+    VisitTable,
+)
 from studygroups.selectors.stats import Period
 
 
@@ -208,27 +225,62 @@ class HouseholdsCreate(FormPage, CreateView):
         return reverse("outreach:coverage") + f"?year={self.object.year}"
 
 
-@login_required
-def coverage(request):
-    """Household coverage per branch and township (or department) for a year."""
-    ensure_can(request.user, policy.Action.BROWSE)
-    year = year_param(request.GET.get("year")) or this_year()
-    groups = (
-        StudyGroup.objects.visible_to(request.user)
-        .filter(unit__kind__in=OrgUnit.UNIT_KINDS, unit__children__kind__in=OrgUnit.BRANCH_KINDS)
-        .distinct()
-        .select_related("unit")
-        .order_by("unit__name")
-    )
-    counts = outreach_counts(groups, Period.year(year))
-    total = total_counts(counts)
-    branch_names = dict(OrgUnit.objects.filter(pk__in=list(total.branches)).values_list("pk", "name"))
-    rows = [(group, counts[group.pk]) for group in groups]
-    return render(
-        request,
-        "outreach/coverage.html",
-        {"year": year, "rows": rows, "total": total, "branch_names": branch_names, "title": _("Household coverage")},
-    )
+class CoverageList(ListPage):
+    """Household coverage per township (or department) for a year, with its branches, party days and needs."""
+
+    model = StudyGroup
+    select_related = ("unit",)
+    filterset_class = CoverageFilter
+    table_class = CoverageTable
+    template_name = "outreach/coverage.html"
+    title = _("Household coverage")
+    ordering = ("unit__name", "pk")
+    # The table pages the computed rows; the groups' queryset is read whole, once.
+    paginate_by = None
+    table_pagination = {"per_page": PAGE_SIZE}
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            ensure_can(request.user, policy.Action.BROWSE)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        kinds = {"unit__kind__in": OrgUnit.UNIT_KINDS, "unit__children__kind__in": OrgUnit.BRANCH_KINDS}
+        return super().get_queryset().filter(**kinds).distinct()
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = self.request.GET.copy()
+        if not year_param(data.get("year")):
+            data["year"] = str(this_year())
+        kwargs["data"] = data
+        return kwargs
+
+    @property
+    def year(self) -> int:
+        return year_param(self.filterset.data.get("year")) or this_year()
+
+    def get_table_data(self):
+        if not hasattr(self, "_rows"):
+            groups = list(self.object_list)
+            self.counts = outreach_counts(groups, Period.year(self.year))
+            self.total = total_counts(self.counts)
+            names = dict(OrgUnit.objects.filter(pk__in=list(self.total.branches)).values_list("pk", "name"))
+            for group in groups:
+                group.counts = self.counts[group.pk]
+                group.branch_rows = sorted(
+                    (names[pk], visited, households) for pk, (visited, households) in group.counts.branches.items()
+                )
+            self._rows = groups
+        return self._rows
+
+    def export_title(self) -> str:
+        return f"{self.title} · {self.year}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        self.get_table_data()
+        return context | {"year": self.year, "total": self.total}
 
 
 # Raised needs --------------------------------------------------------------------------------------------------
@@ -424,26 +476,35 @@ def post_study(request, pk):
     return redirect(post.get_absolute_url())
 
 
-@login_required
-def post_reading(request):
-    """Staff: posts read most and least, and who has not studied the required posts."""
-    ensure_can(request.user, policy.Action.SUPERVISE)
-    posts = Post.objects.visible_to(request.user)
-    year = year_param(request.GET.get("year")) or this_year()
-    posts = posts.filter(published_on__year=year)
-    people = current_members(StudyGroup.objects.visible_to(request.user))
-    ranked = posts_by_reading(posts, people)
-    return render(
-        request,
-        "outreach/post_reading.html",
-        {
-            "title": _("Reading of the posts"),
-            "year": year,
-            "most": ranked[:10],
-            "least": list(reversed(ranked[-10:])),
-            "missing": not_studied(posts, people),
-        },
-    )
+class PostReading(YearDefaultMixin, ListPage):
+    """Staff: the posts of a year by how many current members read them, and who has not studied the
+    required ones."""
+
+    model = Post
+    select_related = ("column",)
+    filterset_class = PostReadingFilter
+    table_class = PostReadingTable
+    template_name = "outreach/post_reading.html"
+    title = _("Reading of the posts")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            ensure_can(request.user, policy.Action.SUPERVISE)
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def people(self):
+        return current_members(StudyGroup.objects.visible_to(self.request.user))
+
+    def get_queryset(self):
+        return with_readers(super().get_queryset(), self.people).order_by("-readers", "-published_on", "-pk")
+
+    def export_title(self) -> str:
+        return f"{self.title} · {self.year}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return context | {"year": self.year, "missing": not_studied(self.object_list, self.people)}
 
 
 @login_required
@@ -508,7 +569,7 @@ urlpatterns = [
     path("party-days/<int:pk>/", PartyDayDetail.as_view(), name="partyday_detail"),
     path("party-days/<int:pk>/edit/", PartyDayUpdate.as_view(), name="partyday_update"),
     path("households/new/", HouseholdsCreate.as_view(), name="households_create"),
-    path("coverage/", coverage, name="coverage"),
+    path("coverage/", CoverageList.as_view(), name="coverage"),
     path("needs/", NeedList.as_view(), name="need_list"),
     path("needs/new/", NeedCreate.as_view(), name="need_create"),
     path("needs/<int:pk>/", NeedDetail.as_view(), name="need_detail"),
@@ -519,7 +580,7 @@ urlpatterns = [
     path("posts/<int:pk>/", PostDetail.as_view(), name="post_detail"),
     path("posts/<int:pk>/edit/", PostUpdate.as_view(), name="post_update"),
     path("posts/<int:pk>/studied/", post_study, name="post_study"),
-    path("posts/reading/", post_reading, name="post_reading"),
+    path("posts/reading/", PostReading.as_view(), name="post_reading"),
     path("columns/new/", ColumnCreate.as_view(), name="column_create"),
     path("feeds/", feed_links, name="feed_links"),
     path("feeds/<str:token>/<int:column_id>/", feed, name="feed"),

@@ -2,18 +2,26 @@
 branch with household visits, the needs raised there followed to done, and the online learning column.
 
 Registered in ``DemoConfig.ready()`` after the studygroups step. Everything goes through
-:class:`demo.writers.Rows` (COPY with history rows): the prefecture seed has little time left, so the step
-writes few, plain rows (exchange visits without sessions behind them, no posts studied, no reading links on posts).
-Records are entered by the demo accounts in the demo county, by nobody elsewhere; nothing after ``today``.
+:class:`demo.writers.Rows` (COPY with history rows). Each exchange visit is held as a session of each group,
+drawn and written by the studygroups step's own machinery (the roster's attendance, speakers, the record);
+members mark posts studied, each with its self-study entry. Records are entered by the demo accounts in the
+demo county, by nobody elsewhere; nothing after ``today``. (No reading links on posts yet.)
 """
 
 from __future__ import annotations
 
 import datetime
 import random
+from decimal import Decimal
 
-from demo.context import DemoContext, moment, weekday
-from demo.writers import Rows, row
+from django.conf import settings
+from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext
+
+from demo.context import DemoContext, evening_time, moment, office_time, weekday
+from demo.steps.studygroups import FixedSession, simulate_session, write_sessions
+from demo.writers import Rows, copy_to_history, row
 from outreach.models import (
     BranchHouseholds,
     Column,
@@ -23,7 +31,10 @@ from outreach.models import (
     PairingSide,
     PartyDay,
     Post,
+    PostStudy,
 )
+from outreach.services import SELF_STUDY_HOURS, _session_data, visit_record
+from studygroups.models import SelfStudy
 
 MODELS = (
     "outreach.Pairing",
@@ -74,9 +85,10 @@ def _before_today(ctx: DemoContext, at: datetime.datetime) -> datetime.datetime:
 
 def _pairings_and_visits(ctx: DemoContext, rng: random.Random) -> None:
     pairings, sides = Rows(ctx, Pairing, "pairings"), Rows(ctx, PairingSide, "pairing sides")
-    visits = Rows(ctx, ExchangeVisit, "exchange visits")
+    visits = Rows(ctx, ExchangeVisit, "exchange visits", after=_visit_history)
     staff, secretary = ctx.accounts.get("staff"), ctx.accounts.get("secretary")
-    planned, pending = [], []
+    index = {id(group): gi for gi, group in enumerate(ctx.groups)}
+    planned, pending, sims = [], [], []
     for ci, county in enumerate(ctx.counties):
         departments = [g for g in county.groups if g.unit.kind == "department"]
         townships = [g for g in county.groups if g.unit.kind == "township"]
@@ -97,18 +109,22 @@ def _pairings_and_visits(ctx: DemoContext, rng: random.Random) -> None:
                 at = _before_today(ctx, moment(datetime.date(year, 2, 20), 10 * 60))
                 pairing = row(Pairing, year=year, group_a=a, group_b=b, is_active=True, notes="")
                 pairings.add(pairing, at, author)
-                planned.append((pairing, a, b, year, at, author))
+                planned.append((pairing, a, b, year, at, author, f"{ci}:{year}:{ti}"))
     pairings.flush()
-    for pairing, a, b, year, at, author in planned:
+    for pairing, a, b, year, at, author, key in planned:
         for group in (a, b):
             sides.add(row(PairingSide, pairing=pairing, study_group=group, year=year, counted=True), at, author)
         for visit_no, month in enumerate((5, 10)):
             day = weekday(rng, year, month, 8, 25, set())
-            if moment(day) >= ctx.now:
-                continue
             host, guest = (a, b) if visit_no == 0 else (b, a)
-            starts = moment(day, 9 * 60)
+            # Each visit its own draws: what is built does not depend on the reference day.
+            vrng = ctx.rng(f"outreach:visit:{key}:{visit_no}")
+            starts = moment(day, vrng.choice((8 * 60 + 30, 9 * 60, 14 * 60 + 30)))
             ends = starts + datetime.timedelta(hours=3)
+            # Arranged between the two groups two to four weeks before, with both sessions and their notices.
+            created = office_time(vrng, day - datetime.timedelta(days=vrng.randint(14, 30)))
+            if created >= ctx.now:
+                continue
             visit = row(
                 ExchangeVisit,
                 pairing=pairing,
@@ -125,14 +141,63 @@ def _pairings_and_visits(ctx: DemoContext, rng: random.Random) -> None:
                 experience_shared="分享“党建+”促进产业发展的做法",
                 takeaways="规范化与实效化互补，约定下次回访",
             )
-            # No sessions behind the demo's visits: the studygroups step's sessions each have their roster's
-            # attendance and materials, which tests/demo holds them to.
-            entered = _before_today(ctx, ends + datetime.timedelta(days=1))
-            pending.append((visit, entered, author))
+            # Each group holds the visit as a session of its own (as outreach.services.visit_create makes
+            # them), drawn and written as the studygroups step draws its sessions: the roster's attendance,
+            # speakers, the record entered by the group's secretary.
+            side_sims = []
+            for side_no, group in enumerate((host, guest)):
+                with translation.override(settings.LANGUAGE_CODE):
+                    data = _session_data(visit, host=side_no == 0)
+                fixed = FixedSession(
+                    kind=data["kind"],
+                    starts_at=starts,
+                    ends_at=ends,
+                    title=data["title"],
+                    place=data["place"],
+                    note=_visit_note(visit, host=side_no == 0),
+                    created_at=created,
+                )
+                side_sims.append(simulate_session(ctx, index[id(group)], day, fixed, vrng))
+            sims += side_sims
+            host_sim, guest_sim = side_sims
+            visit.host_session, visit.guest_session = host_sim.session, guest_sim.session
+            # Who arranged it: the host's secretary account (the demo's), else nobody. Its checklist is written
+            # after the visit, with the host's record (the day after when the record never came).
+            done_at = None
+            if starts < ctx.now:
+                done_at = host_sim.record_at or _before_today(ctx, office_time(vrng, day + datetime.timedelta(days=1)))
+            else:
+                for field in CHECKLIST:
+                    setattr(visit, field, "")
+            pending.append((visit, created, ctx.group_author(index[id(host)]), done_at))
     sides.flush()
-    for visit, entered, author in pending:
-        visits.add(visit, entered, author)
+    write_sessions(ctx, sims)
+    for visit, entered, by, done_at in pending:
+        visits.add(visit, entered, by, updated=done_at or entered)
     visits.flush()
+
+
+CHECKLIST = ("methods_seen", "atmosphere", "archives_read", "report_heard", "experience_shared", "takeaways")
+
+
+def _visit_note(visit: ExchangeVisit, *, host: bool) -> str:
+    """What a side's record says of the visit: who came or where it went, then the checklist."""
+    if host:
+        lead = f"{visit.guest_group.unit.name}理论学习中心组来访，开展“三看一听一分享”交流。"
+    else:
+        lead = f"赴{visit.host_group.unit.name}开展“三看一听一分享”交流。"
+    with translation.override(settings.LANGUAGE_CODE):
+        return lead + visit_record(visit).replace("\n", "；") + "。"
+
+
+def _visit_history(batch: list[ExchangeVisit]) -> None:
+    """A visit was arranged without its checklist, written after it took place: the "+" history row holds the
+    visit as arranged, a "~" row at the last change the checklist (by whoever entered the visit)."""
+    later = [v.pk for v in batch if v.updated_at > v.created_at]
+    ExchangeVisit.history.model.objects.filter(history_type="+", id__in=later).update(
+        **dict.fromkeys(CHECKLIST, ""), updated_at=F("created_at")
+    )
+    copy_to_history(ExchangeVisit, later, kind="~", date="updated_at", user="created_by_id")
 
 
 def _party_days(ctx: DemoContext, rng: random.Random) -> None:
@@ -227,7 +292,7 @@ def _online_learning(ctx: DemoContext, rng: random.Random) -> None:
             columns.add(column, at, author)
             made.append((ci, column, author))
     columns.flush()
-    county_posts: dict[int, list[Post]] = {}
+    county_posts: list[tuple[int, str, Post]] = []
     for ci, column, author in made:
         for year in ctx.years:
             for month in range(1, 13):
@@ -247,7 +312,50 @@ def _online_learning(ctx: DemoContext, rng: random.Random) -> None:
                     required=month % 3 == 0,
                 )
                 posts.add(post, _before_today(ctx, moment(published, 8 * 60)), author)
-                county_posts.setdefault(ci, []).append(post)
+                county_posts.append((ci, f"{column.name}:{n}", post))
     posts.flush()
-    # Posts studied are left to the demo accounts: each would add a self-study entry of half an hour, which the
-    # studygroups step's self-study (tests/demo) does not expect.
+    _posts_studied(ctx, county_posts)
+
+
+def _posts_studied(ctx: DemoContext, county_posts: list[tuple[int, str, Post]]) -> None:
+    """Members of the county's groups mark posts studied within two weeks of publication, most of them the
+    required ones: each a PostStudy with its self-study entry, as outreach.services.post_mark_studied makes
+    them, entered by the member's own account (the demo member's) or by nobody."""
+    studies, entries = Rows(ctx, PostStudy, "posts studied"), Rows(ctx, SelfStudy, "self-study records")
+    member = ctx.accounts.get("member")
+    me = member.person if member is not None else None
+    seats: dict[int, list] = {}
+    for gi, roster in enumerate(ctx.rosters()):
+        seats.setdefault(ctx.county_index(gi), []).extend(roster)
+    made = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for ci, key, post in county_posts:
+            # Each post its own draws: what is built does not depend on the reference day.
+            prng = ctx.rng(f"outreach:studied:{ci}:{key}")
+            published, seen = post.published_on, set()
+            for m in seats.get(ci, ()):
+                if not m.start_date <= published or (m.end_date is not None and m.end_date < published):
+                    continue
+                chance = 0.85 if m.person is me else 0.3 if post.required else 0.05
+                if prng.random() >= chance or id(m.person) in seen:
+                    continue
+                day = published + datetime.timedelta(days=prng.randint(0, 14))
+                at = evening_time(prng, day)
+                if at >= ctx.now or (m.end_date is not None and day > m.end_date):
+                    continue
+                seen.add(id(m.person))
+                by = ctx.account_of(m.person)
+                entry = row(
+                    SelfStudy,
+                    person=m.person,
+                    date=day,
+                    material=(gettext("Online learning: %(title)s") % {"title": post.title})[:200],
+                    hours=Decimal(str(SELF_STUDY_HOURS)),
+                    notes=post.column.name,
+                )
+                entries.add(entry, at, by)
+                made.append((row(PostStudy, post=post, person=m.person, studied_at=at, self_study=entry), at, by))
+    entries.flush()
+    for study, at, by in made:
+        studies.add(study, at, by)
+    studies.flush()

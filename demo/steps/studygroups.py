@@ -176,6 +176,19 @@ class SessionSim:
     sheet_at: datetime.datetime  # when the secretary entered the attendance sheet
 
 
+@dataclass(frozen=True)
+class FixedSession:
+    """What a later step fixes of a session it has :func:`simulate_session` draw (the rest is drawn as usual)."""
+
+    kind: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    title: str
+    place: str
+    note: str  # what the record says of the form
+    created_at: datetime.datetime
+
+
 @dataclass
 class _GroupFlags:
     rush: set[tuple[int, int]]  # (group, year): records written in a December rush (年底突击赶写)
@@ -441,6 +454,32 @@ def build_sessions(ctx: DemoContext, rec: StudyRecords, rng: random.Random) -> N
     rows.flush()
 
 
+def simulate_session(ctx: DemoContext, gi: int, day: datetime.date, fixed: FixedSession, grng: random.Random):
+    """A session of group ``gi`` that a later step fixes (an exchange visit's side), drawn as this step draws
+    its own: the roster's attendance, the host, speakers, the record and when it was entered."""
+    rec: StudyRecords = ctx.state["studygroups"]
+    roster = sorted(ctx.rosters()[gi], key=lambda m: (m.role_order, m.start_date))
+    return _simulate_session(
+        ctx, rec, gi, ctx.specs[gi], grng, rec.flags, day, False, roster, set(), {}, {}, fixed=fixed
+    )
+
+
+def write_sessions(ctx: DemoContext, sims: list[SessionSim]) -> None:
+    """Write sessions a later step simulated, with their attendance and speeches, as this step writes its own
+    (and counted with them); they join ``ctx.state["studygroups"].sessions`` for the steps after."""
+    rec: StudyRecords = ctx.state["studygroups"]
+    rows = Rows(ctx, StudySession, "study sessions", after=_session_topics_and_history)
+    for sim in sims:
+        session = sim.session
+        session._demo_topics = sim.topics
+        rows.add(session, session.created_at, session.created_by, updated=session.updated_at)
+    rows.flush()
+    extra = StudyRecords(sessions=sims)
+    build_attendance(ctx, extra, None)
+    build_speeches(ctx, extra, None)
+    rec.sessions.extend(sims)
+
+
 def _notices_due_soon(ctx: DemoContext, rec: StudyRecords, gi: int, sims: list[SessionSim]) -> list[SessionSim]:
     """Two sessions of the demo secretary's group, on the next working days from ``SESSION_NOTICE_DAYS`` on,
     scheduled yesterday with their notice period set so that it falls due as the demo starts: one from today
@@ -565,16 +604,36 @@ def _simulate_group(ctx: DemoContext, rec: StudyRecords, gi: int, flags: _GroupF
     return sims
 
 
-def _simulate_session(ctx, rec, gi, spec, grng, flags, day, monthly, roster, covered, speech_counts, propensity):
+def _simulate_session(
+    ctx,
+    rec,
+    gi,
+    spec,
+    grng,
+    flags,
+    day,
+    monthly,
+    roster,
+    covered,
+    speech_counts,
+    propensity,
+    *,
+    fixed: FixedSession | None = None,
+):
+    """One session of group ``gi`` on ``day``, drawn from ``grng``; ``fixed`` (a later step's session, such as
+    one side of an exchange visit) sets its kind, time, subject, place, note and when it was entered."""
     year = day.year
     group = spec.group
     now = ctx.now
-    if monthly:
-        kind = grng.choices(*MONTHLY_KINDS)[0]
+    if fixed is not None:
+        kind, start, end = fixed.kind, fixed.starts_at, fixed.ends_at
     else:
-        kind = grng.choices(*EXTRA_KINDS[spec.category])[0]
-    start = moment(day, grng.choice(START_MINUTES))
-    end = start + datetime.timedelta(minutes=grng.randint(*SESSION_MINUTES[kind]))
+        if monthly:
+            kind = grng.choices(*MONTHLY_KINDS)[0]
+        else:
+            kind = grng.choices(*EXTRA_KINDS[spec.category])[0]
+        start = moment(day, grng.choice(START_MINUTES))
+        end = start + datetime.timedelta(minutes=grng.randint(*SESSION_MINUTES[kind]))
 
     # When the record is entered: mostly within three days; late for a few; in a December rush for some groups.
     late_days = settings.LATE_ENTRY_DAYS
@@ -594,7 +653,9 @@ def _simulate_session(ctx, rec, gi, spec, grng, flags, day, monthly, roster, cov
         record_at = office_time(grng, day + datetime.timedelta(days=grng.randint(1, 3)))
     sheet_at = end + datetime.timedelta(minutes=grng.randint(20, 1800))
     notice_days = settings.SESSION_NOTICE_DAYS
-    if rushed:
+    if fixed is not None:
+        created, rushed = fixed.created_at, False  # planned with the visit; a December record is only late
+    elif rushed:
         created = record_at  # the whole session was entered after the fact
     else:
         created = office_time(grng, day - datetime.timedelta(days=notice_days + grng.randint(1, 24)))
@@ -621,7 +682,10 @@ def _simulate_session(ctx, rec, gi, spec, grng, flags, day, monthly, roster, cov
     topic = TOPIC_BY_TITLE[linked[0].title] if linked else grng.choice(AD_HOC)
     if not linked and kind not in (SK.CONCENTRATED, SK.LECTURE, SK.EXCHANGE, SK.PARTY_DAY):
         kind = SK.CONCENTRATED
-    title, place, note = _session_title_place(ctx, rec, gi, spec, grng, kind, topic, day)
+    if fixed is not None:
+        title, place, note = fixed.title, fixed.place, fixed.note
+    else:
+        title, place, note = _session_title_place(ctx, rec, gi, spec, grng, kind, topic, day)
 
     # Who was there: every member of the group on the day.
     active = [m for m in roster if m.start_date <= day and (m.end_date is None or m.end_date >= day)]

@@ -10,15 +10,14 @@ from core.models import Membership, Person
 from outreach.models import Post, PostStudy
 
 
+def with_readers(posts: QuerySet[Post], people: QuerySet[Person]) -> QuerySet[Post]:
+    """``posts`` with ``readers``: how many of ``people`` studied each."""
+    return posts.annotate(readers=Count("studies", filter=Q(studies__person__in=people.values("pk"))))
+
+
 def posts_by_reading(posts: QuerySet[Post], people: QuerySet[Person]) -> list[Post]:
-    """``posts`` with ``readers`` (how many of ``people`` studied each), most read first."""
-    return list(
-        posts.annotate(
-            readers=Count("studies", filter=Q(studies__person__in=people.values("pk"))),
-        )
-        .select_related("column")
-        .order_by("-readers", "-published_on", "pk")
-    )
+    """``posts`` with ``readers``, most read first."""
+    return list(with_readers(posts, people).select_related("column").order_by("-readers", "-published_on", "pk"))
 
 
 def not_studied(posts: QuerySet[Post], people: QuerySet[Person]) -> list[tuple[Person, list[Post]]]:

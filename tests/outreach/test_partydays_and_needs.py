@@ -4,9 +4,11 @@ flag and its reminder."""
 import datetime
 import io
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import Image
 
 from core.models import Attachment, Notification
@@ -182,3 +184,26 @@ def test_the_dashboard_panel_shows_the_pending_and_overdue_needs(world, client_a
     html = client_as("staff").get("/").content.decode()
     panel = html[html.index('id="panel-outreach-needs"') :]
     assert '?status=open">2</a>' in panel and "<strong>1</strong>" in panel
+
+
+def test_the_coverage_list_exports_the_hand_built_townships_numbers(world, client_as):
+    """The township of the test above, its page and its XLSX for 2025 (numbers as worked out there)."""
+    group = township(world.home.county, "新华镇")
+    east, west = (village(group.unit, name) for name in ("东村", "西村"))
+    households(east, 2025, 100)
+    households(west, 2025, 50)
+    party_day(east, D(2025, 3, 5), team=30, first=20, members=10)
+    party_day(east, D(2025, 5, 5), members=50)
+    party_day(west, D(2025, 3, 6), team=20)
+    client = client_as("staff")
+    page = client.get(reverse("outreach:coverage"), {"year": 2025, "q": "新华"})
+    # Covered min(110, 100) + 20 of 150 households: 80.0 %.
+    assert page.status_code == 200 and "80.0%" in page.content.decode()
+    response = client.get(reverse("outreach:coverage"), {"year": 2025, "q": "新华", "export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(i for i, row in enumerate(rows) if sum(v is not None for v in row) > 1)
+    assert rows[0][0] == "入户全覆盖 · 2025" and "筛选 · 搜索：新华" in [row[0] for row in rows[:header]]
+    assert rows[header][:5] == ["乡镇或部门", "主题党日", "入户数", "户数", "覆盖率"]
+    assert [row[:5] for row in rows[header + 1 :]] == [["新华镇", 3, 130, 150, "80.0%"]]
+    assert rows[header + 1][-1] == "东村 110/100；西村 20/50"
