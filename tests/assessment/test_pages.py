@@ -178,7 +178,7 @@ def test_the_diff_page_names_the_changed_record(client_as, world, county, stubs)
     session._history_user = world.users.staff
     session.save()
     page = client_as("auditor").get(reverse("assessment:run_diff", args=[run.pk])).content.decode()
-    assert f"#{session.pk} " in page and "改过的标题" in page and str(world.users.staff) in page
+    assert f"/history/session/{session.pk}/" in page and "改过的标题" in page and str(world.users.staff) in page
     assert client_as("secretary").get(reverse("assessment:run_diff", args=[run.pk])).status_code == 403
 
 
