@@ -107,7 +107,7 @@ def test_a_used_scheme_refuses_edits_with_a_clear_message(client_as, run):
     page = staff.get(url).content.decode()
     assert 'id="scheme-form"' not in page and 'id="new-version"' in page
     response = staff.post(url, {"scheme-name": "改名"}, follow=True)
-    assert "不能再修改" in response.content.decode() or "新版本" in response.content.decode()
+    assert "该方案已用于计算考核结果，不能再修改；请建立新版本。" in response.content.decode()
     assert Scheme.objects.get(pk=run.scheme_id).name == "考核"
     staff.post(reverse("assessment:scheme_new_version", args=[run.scheme_id]))
     assert Scheme.objects.filter(county=run.county, year=run.year).count() == 2

@@ -222,3 +222,31 @@ def test_failed_and_weakest_groups_become_key_targets(computed, world, county):
 def test_no_published_results_propose_nothing(computed, world, county):
     plan = InspectionPlan.objects.create(county=county.county, year=YEAR + 1)
     assert services.key_target_candidates(plan=plan, groups=[county.a, county.b]) == []
+
+
+def test_a_measure_without_a_value_is_left_out_when_the_scheme_says_so(world, county, stubs):
+    hand_values(stubs, county)
+    lines = (HAND_LINES[0], ("t.rate", 30, 90, "proportional", "skip"), HAND_LINES[2])
+    run = services.compute(scheme=make_scheme(county.county, lines), cutoff=CUTOFF, user=world.users.staff)
+    # B: no rate, left out: 6/12 sessions → 20 of the 40 that count → 20 × 100 / 40 = 50.
+    assert _rows(run)[county.b.pk].score == D("50.00")
+
+
+def test_selectors_give_the_published_rows_and_the_years(computed, world, county):
+    from assessment import selectors
+
+    scheme, run = computed
+    assert selectors.published_results(county.county, YEAR) == []
+    services.publish(run=run, user=world.users.staff)
+    rows = selectors.published_results(county.county, YEAR)
+    assert [(r.study_group, r.total, r.rank, r.kind_rank) for r in rows] == [
+        (county.a, D("100.00"), 1, 1),
+        (county.d, D("60.00"), 2, 1),
+        (county.c, D("55.00"), 3, 2),
+        (county.b, D("28.57"), 4, 2),
+    ]
+    assert [cell.score for cell in rows[0].cells] == [D("40.00"), D("30.00"), None]
+    assert rows[0].cells[0].url == f"/records/s/?group={county.a.pk}&year=2025"
+    secretary_rows = selectors.published_results(county.county, YEAR, Result.objects.visible_to(world.users.secretary))
+    assert [r.study_group for r in secretary_rows] == [county.a]
+    assert list(selectors.results_across_years(county.county)) == [YEAR]
