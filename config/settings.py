@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "studygroups",
     "inspections",
     "outreach",
+    "assessment",
     "reports",
     "demo",  # development data: seed_demo and the feature apps' demo steps
 ]

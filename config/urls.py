@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("studygroups.urls")),
     path("outreach/", include("outreach.urls")),
     path("inspections/", include("inspections.urls")),
+    path("assessment/", include("assessment.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ it, at two data sizes (the rows of ``_fill`` twice, then five more times), and w
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from assessment.models import Result, Run, Scheme
 from core.models import Membership
 from inspections.models import Finding, InspectionPlan, PlanTarget, ScoreTemplate, Visit
 from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
@@ -24,13 +25,14 @@ from studygroups.models import (
     StudySession,
     TheoryArticle,
 )
+from tests.assessment import test_pages as assessment_pages
 from tests.inspections import test_pages as inspection_pages
 from tests.studygroups import test_list_queries
 from tests.studygroups.factories import StudySessionFactory, local
 from tests.studygroups.test_list_queries import _fill
 
 # The list tables: each module's ``LISTS`` are tested there with exact counts per role (its ``EXPECTED``).
-LIST_TABLES = (test_list_queries, inspection_pages)
+LIST_TABLES = (test_list_queries, inspection_pages, assessment_pages)
 LISTS = {name for table in LIST_TABLES for name in table.LISTS}
 ACCOUNTS = ("staff", "inspector", "auditor", "secretary", "member")
 
@@ -135,6 +137,13 @@ PAGES = {
     "reports:bulletin_create": lambda w: {},
     "reports:bulletin_detail": lambda w: {"pk": _newest(Bulletin, org=w.home.county)},
     "reports:bulletin_edit": lambda w: {"pk": _newest(Bulletin, org=w.home.county)},
+    # The assessment's rows come from tests/assessment/fill.py (a run per fill, adjustments growing).
+    "assessment:scheme_detail": lambda w: {"pk": _newest(Scheme, county=w.home.county)},
+    "assessment:run_compute": lambda w: {"pk": _newest(Scheme, county=w.home.county)},
+    "assessment:run_detail": lambda w: {"pk": _newest(Run, county=w.home.county)},
+    "assessment:run_publish": lambda w: {"pk": _newest(Run, county=w.home.county)},
+    "assessment:run_diff": lambda w: {"pk": _newest(Run, county=w.home.county)},
+    "assessment:result_detail": lambda w: {"pk": _newest(Result, study_group=w.home.dept_group)},
 }
 # URL names that are not pages to count, and why.
 NOT_PAGES = {
@@ -142,6 +151,9 @@ NOT_PAGES = {
     "logout": "POST only",
     "inspections:scorecard_create": "POST only (the form is on the scorecard list)",
     "inspections:scorecard_new_version": "POST only (a button on the scorecard page)",
+    "assessment:scheme_create": "POST only (the form is on the scheme list)",
+    "assessment:scheme_new_version": "POST only (a button on the scheme page)",
+    "assessment:result_adjust": "POST only (the result page shows the form)",
     "attachment_download": "streams one file after one scoped lookup (tests/studygroups/test_attachments.py)",
     "studygroups:checkin": "an action: a GET checks the member in (tests/studygroups/test_checkin.py)",
     "studygroups:session_files_add": "POST only (the session page shows the form)",

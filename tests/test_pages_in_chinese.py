@@ -240,6 +240,7 @@ def small_world(settings, tmp_path) -> dict:
     accounts = {u.username: u for u in User.objects.filter(username__in=ROLES)}
     accounts["superuser"] = User.objects.create_superuser("superuser", password="pw-for-tests-1")
     _report_rows(accounts)
+    _assessment_rows(accounts)
     if not Attachment.objects.exists():
         image = io.BytesIO()
         Image.new("RGB", (32, 24), "red").save(image, "PNG")
@@ -247,6 +248,25 @@ def small_world(settings, tmp_path) -> dict:
         upload = SimpleUploadedFile("签到表.png", image.getvalue())
         attachment_create(upload=upload, owner=session, user=accounts["secretary"])
     return accounts
+
+
+def _assessment_rows(accounts) -> None:
+    """The demo makes no assessment yet: last year's default scheme of the staff's county, computed and
+    published, so that every role opens the results and a group its own row."""
+    from django.utils import timezone
+
+    from assessment import services
+    from assessment.models import Run
+    from core.models import StudyGroup
+
+    if Run.objects.exists():
+        return
+    staff = accounts["staff"]
+    scheme = services.scheme_create_default(county=staff.scope_unit, year=datetime.date.today().year - 1, user=staff)
+    run = services.compute(scheme=scheme, cutoff=timezone.now(), user=staff)
+    group = StudyGroup.objects.visible_to(accounts["secretary"]).order_by("pk").first()
+    _adjustment, run = services.adjust(run=run, study_group=group, points=2, reason="承办全旗现场推进会", user=staff)
+    services.publish(run=run, user=staff)
 
 
 def _report_rows(accounts) -> None:

@@ -10,7 +10,7 @@ from core.models import User
 from core.scoping import AuditedQuerySet
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_APPS = ("core", "studygroups", "inspections", "outreach", "reports", "demo")
+PROJECT_APPS = ("core", "studygroups", "inspections", "outreach", "assessment", "reports", "demo")
 # Places allowed to touch the database below the ORM, with why.
 RAW_SQL_ALLOWED = {
     "core/views.py",  # the health check's SELECT 1

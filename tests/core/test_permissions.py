@@ -22,6 +22,7 @@ import pytest
 from django.apps import apps
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils import timezone
 
 from core import policy
 from core.models import Role
@@ -267,6 +268,43 @@ PAGES += [
     Page("outreach_post_update", _url("outreach:post_update", _post), Action.CHANGE, record=_post, writes=True),
     Page("outreach_post_reading", _url("outreach:post_reading"), Action.SUPERVISE),
     Page("outreach_column_create", _url("outreach:column_create"), Action.CHANGE, "outreach.Column"),
+]
+
+
+def _assessment_run(w):
+    """A published assessment run of the home county (an empty scheme: no measure needed), made once."""
+    if not hasattr(w, "assessment_run"):
+        from assessment import services
+        from assessment.models import Scheme
+
+        scheme = Scheme.objects.create(county=w.home.county, year=2025, name="考核")
+        run = services.compute(scheme=scheme, cutoff=timezone.now(), user=w.users.staff)
+        w.assessment_run = services.publish(run=run, user=w.users.staff)
+    return w.assessment_run
+
+
+def _assessment_result(w):
+    return _assessment_run(w).results.get(study_group=w.home.dept_group)
+
+
+PAGES += [
+    Page("assessment_scheme_list", _url("assessment:scheme_list"), Action.SUPERVISE),
+    Page("assessment_run_list", _url("assessment:run_list"), Action.VIEW, "assessment.Run"),
+    Page("assessment_run_detail", _url("assessment:run_detail", _assessment_run), Action.VIEW, record=_assessment_run),
+    Page(
+        "assessment_run_publish",
+        _url("assessment:run_publish", _assessment_run),
+        Action.PUBLISH,
+        record=_assessment_run,
+        writes=True,
+    ),
+    Page("assessment_run_diff", _url("assessment:run_diff", _assessment_run), Action.SUPERVISE, record=_assessment_run),
+    Page(
+        "assessment_result_detail",
+        _url("assessment:result_detail", _assessment_result),
+        Action.VIEW,
+        record=_assessment_result,
+    ),
 ]
 PAGES_BY_NAME = {page.name: page for page in PAGES}
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from core.notifications import notify
 from studygroups.models import Attendance, Reflection, Speech
 from studygroups.services.sessions import NOTICE
+from tests.assessment.fill import fill as assessment_fill
 from tests.inspections.fill import fill as inspections_fill
 from tests.outreach.fill import fill as outreach_fill
 from tests.reports.fill import fill as reports_fill
@@ -58,6 +59,7 @@ def _fill(world, times: int) -> None:
     inspections_fill(world, times)
     outreach_fill(world, times)
     reports_fill(world, times)
+    assessment_fill(world, times)
 
 
 LISTS = [

@@ -1,0 +1,464 @@
+"""Annual assessment: schemes, computing a county's year, adjustments, publication, the recompute diff and
+the key inspection targets proposed from published results.
+
+Scoring, per group and indicator (values come from the registered measures, core.registry.indicator_sources):
+
+- *proportional*: ``weight × value / target``, capped at the weight (no target: the value is a percentage,
+  ``weight × value / 100``); *all or nothing*: the weight once ``value ≥ target``, else 0.
+- An indicator that does not apply to a group (``applies_to`` False), or has no value for it while the
+  scheme says to leave it out (``missing = skip``: a group never visited has no visit score), is left out:
+  the group's score is the sum of the scores that apply, rescaled to the scheme's full weight,
+  ``sum(scores) × full weight / sum(weights that apply)``, so a township and a department are both scored
+  out of the same full score. A value of None with ``missing = zero`` scores 0.
+- Scores are rounded to two decimals (half up) per indicator and again after rescaling; the total adds the
+  adjustments of the year; ranks share a place on equal totals (1, 1, 3), in the county and among groups of
+  the same unit kind; a total at or above the pass threshold passes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessment.models import Adjustment, Missing, Result, Rule, Run, Scheme, SchemeIndicator
+from core import policy, registry
+from core.models import OrgUnit, StudyGroup, User
+from core.registry import AssessmentPeriod, indicator_source
+from core.scoping import bulk_create_audited
+from core.versioning import TemplateLocked, new_version
+from inspections.registry import Candidate
+
+CENTS = Decimal("0.01")
+ZERO = Decimal("0")
+
+# The default scheme: (measure, weight, target when the measure proposes none, rule, without a value).
+# Weights total 100; the targets follow the seeds (12 concentrated sessions, 4 seminars, 2 research topics).
+DEFAULT_INDICATORS: tuple[tuple[str, int, int | None, str, str], ...] = (
+    ("studygroups.concentrated_sessions", 12, 12, Rule.PROPORTIONAL, Missing.ZERO),
+    ("studygroups.topic_seminars", 8, 4, Rule.PROPORTIONAL, Missing.ZERO),
+    ("studygroups.planned_topics_covered", 8, 100, Rule.PROPORTIONAL, Missing.ZERO),
+    ("studygroups.attendance_rate", 8, 90, Rule.PROPORTIONAL, Missing.ZERO),
+    ("studygroups.leader_attendance_rate", 8, 90, Rule.PROPORTIONAL, Missing.ZERO),
+    ("studygroups.leader_hosted_share", 6, 50, Rule.PROPORTIONAL, Missing.ZERO),
+    ("studygroups.reflections_per_member", 6, 4, Rule.PROPORTIONAL, Missing.ZERO),
+    ("studygroups.research_finished", 8, 2, Rule.PROPORTIONAL, Missing.ZERO),
+    ("studygroups.exam_average", 6, 90, Rule.PROPORTIONAL, Missing.SKIP),
+    ("studygroups.records_on_time", 6, 100, Rule.PROPORTIONAL, Missing.ZERO),
+    ("inspections.visit_score", 8, 90, Rule.PROPORTIONAL, Missing.SKIP),
+    ("inspections.rectified_on_time", 6, 100, Rule.PROPORTIONAL, Missing.SKIP),
+    ("outreach.exchange_visits", 4, 2, Rule.PROPORTIONAL, Missing.ZERO),
+    ("outreach.party_days", 3, 4, Rule.PROPORTIONAL, Missing.ZERO),
+    ("outreach.practical_things", 3, 3, Rule.PROPORTIONAL, Missing.ZERO),
+)
+
+# Key inspection targets proposed from last year's results: every group that failed, and the weakest
+# tenth of the county (at least one group) among those that passed.
+WEAKEST_SHARE = 10
+
+
+def ensure(user: User, action: policy.Action, model) -> None:
+    if not policy.can(user, action, model):
+        raise PermissionDenied
+
+
+def _audited_save(obj, user: User | None) -> None:
+    obj._history_user = user
+    obj.save()
+
+
+# ---- schemes ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def scheme_create_default(*, county: OrgUnit, year: int, user: User) -> Scheme:
+    """A scheme for ``year``: a new version of that year's latest, else the default indicators (those whose
+    measure is registered; weights total 100 when all are) with a pass threshold of 60."""
+    ensure(user, policy.Action.CHANGE, Scheme)
+    if not OrgUnit.objects.editable_by(user).filter(pk=county.pk).exists():
+        raise PermissionDenied
+    latest = Scheme.objects.filter(county=county, year=year).order_by("-version").first()
+    if latest is not None:
+        return new_version(latest, user=user)
+    scheme = Scheme(county=county, year=year, name=_("%(year)s study assessment") % {"year": year}, created_by=user)
+    _audited_save(scheme, user)
+    for order, (name, weight, target, rule, missing) in enumerate(DEFAULT_INDICATORS, start=1):
+        source = indicator_source(name)
+        if source is None:
+            continue
+        proposed = source.default_target if source.default_target is not None else target
+        indicator = SchemeIndicator(
+            scheme=scheme,
+            source=name,
+            weight=Decimal(weight),
+            target=Decimal(proposed) if proposed is not None else None,
+            rule=rule,
+            missing=missing,
+            params=dict(source.default_params),
+            order=order,
+            created_by=user,
+        )
+        _audited_save(indicator, user)
+    return scheme
+
+
+@transaction.atomic
+def scheme_new_version(*, scheme: Scheme, user: User) -> Scheme:
+    ensure(user, policy.Action.CHANGE, Scheme)
+    return new_version(scheme, user=user)
+
+
+@transaction.atomic
+def scheme_save(*, scheme: Scheme, user: User, form, formset) -> None:
+    """Save the scheme's own fields and its edited, added and removed indicators (unused schemes only)."""
+    ensure(user, policy.Action.CHANGE, Scheme)
+    try:
+        if form.has_changed():
+            _audited_save(form.save(commit=False), user)
+        for item in formset.deleted_forms:
+            if item.instance.pk:
+                item.instance._history_user = user
+                item.instance.delete()
+        for item in formset.forms:
+            if item in formset.deleted_forms or not item.has_changed():
+                continue
+            indicator = item.save(commit=False)
+            indicator.scheme = scheme
+            if indicator.pk is None:
+                indicator.created_by = user
+            _audited_save(indicator, user)
+    except TemplateLocked as error:
+        raise ValidationError(error.messages) from error
+    if not scheme.indicators.exists():
+        raise ValidationError(_("A scheme needs at least one indicator."))
+
+
+# ---- scoring ---------------------------------------------------------------------------------------------
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def indicator_score(indicator: SchemeIndicator, value) -> Decimal | None:
+    """The indicator's score for a value (None: left out of the total). The module docstring has the rules."""
+    if value is None:
+        return None if indicator.missing == Missing.SKIP else _cents(ZERO)
+    value = Decimal(value)
+    weight = indicator.weight
+    target = indicator.target if indicator.target else Decimal("100")
+    if indicator.rule == Rule.ALL_OR_NOTHING:
+        return _cents(weight if value >= target else ZERO)
+    return _cents(min(weight, max(ZERO, weight * value / target)))
+
+
+def competition_ranks(totals: dict[int, Decimal]) -> dict[int, int]:
+    """Rank by total, highest first; equal totals share a rank and the next rank skips (1, 1, 3)."""
+    ordered = sorted(totals.values(), reverse=True)
+    first_place = {}
+    for place, total in enumerate(ordered, start=1):
+        first_place.setdefault(total, place)
+    return {key: first_place[total] for key, total in totals.items()}
+
+
+@dataclass
+class Scored:
+    lines: dict[str, dict]
+    score: Decimal
+
+
+def county_groups(county: OrgUnit):
+    """The county's active groups (its own and those of the units below): the queryset the measures get."""
+    return StudyGroup.objects.under(county).filter(is_active=True)
+
+
+def score_groups(scheme: Scheme, groups: list[StudyGroup], queryset, cutoff) -> dict[int, Scored]:
+    """Each group's lines and score (before adjustments): one ``compute`` per indicator for all groups."""
+    period = AssessmentPeriod(year=scheme.year, cutoff=cutoff)
+    indicators = list(scheme.indicators.order_by("order", "pk"))
+    full = sum((i.weight for i in indicators), ZERO)
+    lines: dict[int, dict[str, dict]] = {g.pk: {} for g in groups}
+    for indicator in indicators:
+        source = indicator_source(indicator.source)
+        if source is None:
+            raise ValidationError(
+                _("The measure %(name)s is not available; remove it from the scheme.") % {"name": indicator.source}
+            )
+        values = source.compute(queryset, period, indicator.full_params())
+        for group in groups:
+            applies = source.applies_to is None or source.applies_to(group)
+            value = values.get(group.pk) if applies else None
+            score = indicator_score(indicator, value) if applies else None
+            lines[group.pk][str(indicator.pk)] = {
+                "value": None if value is None else str(value),
+                "score": None if score is None else str(score),
+                "weight": str(indicator.weight),
+            }
+    scored = {}
+    for group in groups:
+        counted = [line for line in lines[group.pk].values() if line["score"] is not None]
+        weight = sum((Decimal(line["weight"]) for line in counted), ZERO)
+        raw = sum((Decimal(line["score"]) for line in counted), ZERO)
+        score = _cents(raw * full / weight) if weight else ZERO
+        scored[group.pk] = Scored(lines=lines[group.pk], score=score)
+    return scored
+
+
+def _published_run(county_id: int, year: int) -> Run | None:
+    return Run.objects.filter(county_id=county_id, year=year, published_at__isnull=False).first()
+
+
+@transaction.atomic
+def compute(*, scheme: Scheme, cutoff, user: User) -> Run:
+    """A new run of the scheme's county and year with the records as they stood at ``cutoff``.
+
+    A constant number of queries: one ``compute`` per indicator over all the county's groups, then the run
+    and its results written in bulk (with their history rows)."""
+    ensure(user, policy.Action.CHANGE, Run)
+    if cutoff is None:
+        raise ValidationError(_("Give the time the records are counted up to."))
+    if _published_run(scheme.county_id, scheme.year) is not None:
+        raise ValidationError(_("The results of this year are published; they no longer change."))
+    queryset = county_groups(scheme.county)
+    groups = list(queryset.select_related("unit"))
+    scored = score_groups(scheme, groups, queryset, cutoff)
+    adjustments = defaultdict(list)
+    rows = Adjustment.objects.filter(study_group__in=queryset, year=scheme.year).select_related("created_by")
+    for adjustment in rows.order_by("created_at", "pk"):
+        adjustments[adjustment.study_group_id].append(adjustment)
+
+    run = Run(scheme=scheme, county=scheme.county, year=scheme.year, cutoff=cutoff, created_by=user)
+    _audited_save(run, user)
+    totals, kinds = {}, {}
+    for group in groups:
+        points = sum((a.points for a in adjustments[group.pk]), ZERO)
+        totals[group.pk] = scored[group.pk].score + points
+        kinds[group.pk] = group.unit.kind
+    ranks = competition_ranks(totals)
+    kind_ranks = {}
+    for kind in set(kinds.values()):
+        kind_ranks.update(competition_ranks({pk: t for pk, t in totals.items() if kinds[pk] == kind}))
+    results = [
+        Result(
+            run=run,
+            study_group=group,
+            unit_kind=kinds[group.pk],
+            lines=scored[group.pk].lines,
+            score=scored[group.pk].score,
+            adjustment=totals[group.pk] - scored[group.pk].score,
+            adjustments=[
+                {
+                    "points": str(a.points),
+                    "reason": a.reason,
+                    "by": str(a.created_by or ""),
+                    "at": timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+                }
+                for a in adjustments[group.pk]
+            ],
+            total=totals[group.pk],
+            rank=ranks[group.pk],
+            kind_rank=kind_ranks[group.pk],
+            passed=totals[group.pk] >= scheme.pass_threshold,
+            created_by=user,
+        )
+        for group in groups
+    ]
+    bulk_create_audited(Result, results, user=user)
+    return run
+
+
+def current_run(county_id: int, year: int, runs=None) -> Run | None:
+    """The published run of the year, else the newest one computed (``runs``: a scoped queryset)."""
+    runs = Run.objects.all() if runs is None else runs
+    runs = runs.filter(county_id=county_id, year=year)
+    return runs.filter(published_at__isnull=False).first() or runs.order_by("-created_at", "-pk").first()
+
+
+@transaction.atomic
+def adjust(*, run: Run, study_group: StudyGroup, points, reason: str, user: User) -> tuple[Adjustment, Run]:
+    """Add points (negative to take off) with a reason, then compute the year again at the run's cut-off, so
+    the totals and ranks count it (the same cut-off gives the same record values)."""
+    ensure(user, policy.Action.CHANGE, Adjustment)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("An adjustment needs a reason."))
+    if not points:
+        raise ValidationError(_("An adjustment of zero points changes nothing."))
+    if run.is_published:
+        raise ValidationError(_("The results of this year are published; they no longer change."))
+    if not run.results.filter(study_group=study_group).exists():
+        raise PermissionDenied
+    adjustment = Adjustment(study_group=study_group, year=run.year, points=points, reason=reason, created_by=user)
+    _audited_save(adjustment, user)
+    return adjustment, compute(scheme=run.scheme, cutoff=run.cutoff, user=user)
+
+
+@transaction.atomic
+def publish(*, run: Run, user: User) -> Run:
+    """Release the run to the groups: each then sees its own row and ranks. The snapshot no longer changes."""
+    ensure(user, policy.Action.PUBLISH, Run)
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if run.is_published:
+        raise ValidationError(_("These results are already published."))
+    if _published_run(run.county_id, run.year) is not None:
+        raise ValidationError(_("Another run of this year is already published."))
+    newest = Run.objects.filter(county_id=run.county_id, year=run.year).aggregate(Max("created_at"))
+    if run.created_at < newest["created_at__max"]:
+        raise ValidationError(_("A newer computation of this year exists; publish that one."))
+    run.published_at = timezone.now()
+    run.published_by = user
+    _audited_save(run, user)
+    return run
+
+
+# ---- the recompute diff ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineChange:
+    study_group: StudyGroup
+    indicator: SchemeIndicator | None  # None: the total
+    old_value: str | None
+    new_value: str | None
+    old_score: str | None
+    new_score: str | None
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    model_label: str
+    model_name: str
+    object_id: int
+    record: str
+    study_group: StudyGroup | None
+    change: str
+    by: str
+    at: object
+    history_url: str = ""  # the record's change history, where core shows it
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    run: Run
+    now: object
+    lines: list[LineChange]
+    records: list[RecordChange]
+
+
+RECORD_LIMIT = 500  # changed records listed on the diff page (newest first)
+
+
+def _record_text(row) -> str:
+    """A few words naming a history row without loading its relations (``str()`` of an attendance would
+    fetch its person: one query per row)."""
+    for name in ("title", "name", "topic", "material"):
+        value = getattr(row, name, "")
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _changed_records(run: Run, indicators, groups: dict[int, StudyGroup], since) -> list[RecordChange]:
+    """The records feeding the run's indicators changed since ``since``, from their simple-history tables."""
+    seen, changes = set(), []
+    kinds = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+    for indicator in indicators:
+        source = indicator_source(indicator.source)
+        for label, lookup in source.records if source else ():
+            if (label, lookup) in seen:
+                continue
+            seen.add((label, lookup))
+            model = apps.get_model(label)
+            history_name = registry.history_models.name_of(model)
+            history = model.history.model.objects.filter(
+                history_date__gt=since, **{f"{lookup}__in": list(groups)}
+            ).annotate(group_key=F(lookup))
+            for row in history.select_related("history_user").order_by("-history_date")[:RECORD_LIMIT]:
+                changes.append(
+                    RecordChange(
+                        model_label=label,
+                        model_name=str(model._meta.verbose_name),
+                        object_id=row.id,
+                        record=_record_text(row),
+                        study_group=groups.get(row.group_key),
+                        change=str(kinds.get(row.history_type, row.history_type)),
+                        by=str(row.history_user or ""),
+                        at=row.history_date,
+                        history_url=reverse("record_history", args=[history_name, row.id]) if history_name else "",
+                    )
+                )
+    changes.sort(key=lambda change: change.at, reverse=True)
+    return changes[:RECORD_LIMIT]
+
+
+def recompute_diff(*, run: Run, now=None) -> RunDiff:
+    """What computing the run's scheme at ``now`` would give differently, group by group and indicator (the
+    run itself stays as it is), and the records changed since the run was published (or computed)."""
+    now = now or timezone.now()
+    queryset = county_groups(run.county)
+    groups = list(queryset.select_related("unit"))
+    by_pk = {g.pk: g for g in groups}
+    indicators = list(run.scheme.indicators.order_by("order", "pk"))
+    scored = score_groups(run.scheme, groups, queryset, now)
+    changes = []
+    results = {r.study_group_id: r for r in run.results.all()}
+    for group in groups:
+        result = results.get(group.pk)
+        fresh = scored[group.pk]
+        for indicator in indicators:
+            old = (result.lines if result else {}).get(str(indicator.pk), {})
+            new = fresh.lines[str(indicator.pk)]
+            if (old.get("value"), old.get("score")) != (new["value"], new["score"]):
+                changes.append(
+                    LineChange(group, indicator, old.get("value"), new["value"], old.get("score"), new["score"])
+                )
+        old_score = str(result.score) if result else None
+        if old_score != str(fresh.score):
+            changes.append(LineChange(group, None, None, None, old_score, str(fresh.score)))
+    since = run.published_at or run.created_at
+    return RunDiff(run, now, changes, _changed_records(run, indicators, by_pk, since))
+
+
+# ---- key inspection targets ------------------------------------------------------------------------------
+
+
+def key_target_candidates(*, plan, groups) -> list[Candidate]:
+    """Key-target candidates for an inspection plan from the county's published results of the year before:
+    the groups that failed, and the weakest tenth of those that passed (inspections.registry)."""
+    last_year = plan.year - 1
+    run = _published_run(plan.county_id, last_year)
+    if run is None:
+        return []
+    ids = [g.pk for g in groups]
+    results = list(run.results.filter(study_group__in=ids).order_by("rank", "pk"))
+    count = run.results.count()
+    candidates = []
+    for result in results:
+        if not result.passed:
+            candidates.append(
+                Candidate(
+                    result.study_group_id,
+                    _("Failed the %(year)s assessment: %(total)s points, below the pass mark of %(mark)s.")
+                    % {"year": last_year, "total": result.total, "mark": run.scheme.pass_threshold},
+                )
+            )
+    passed = [r for r in results if r.passed]
+    weakest = math.ceil(len(passed) * WEAKEST_SHARE / 100) if passed else 0
+    for result in passed[len(passed) - weakest :]:
+        candidates.append(
+            Candidate(
+                result.study_group_id,
+                _("Among the weakest in the %(year)s assessment: %(total)s points, rank %(rank)s of %(count)s.")
+                % {"year": last_year, "total": result.total, "rank": result.rank, "count": count},
+            )
+        )
+    return candidates

@@ -1,0 +1,224 @@
+"""The assessment's pages: schemes, compute, the results table and its export, a group's row, adjust,
+publish and the recompute diff, as each role sees them."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from assessment import services
+from assessment.models import Adjustment, Result, Run, Scheme
+from core.models import OrgUnit
+from tests.assessment.conftest import CUTOFF, HAND_LINES, hand_values, make_scheme
+from tests.factories import OrgUnitFactory, StudyGroupFactory
+from tests.studygroups.factories import StudySessionFactory
+from tests.studygroups.test_list_queries import _fill
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def run(world, county, stubs):
+    hand_values(stubs, county)
+    scheme = make_scheme(county.county, HAND_LINES)
+    return services.compute(scheme=scheme, cutoff=CUTOFF, user=world.users.staff)
+
+
+def _result(run, group):
+    return Result.objects.get(run=run, study_group=group)
+
+
+def test_the_results_table_links_each_score_to_its_records(client_as, run, county):
+    page = client_as("staff").get(reverse("assessment:run_detail", args=[run.pk])).content.decode()
+    # A's sessions score (40.00) links to the stub's filtered records list for A and the year.
+    assert f'<a href="/records/s/?group={county.a.pk}&amp;year=2025"' in page
+    assert "28.57" in page and "100.00" in page
+    assert 'id="publish"' in page
+
+
+def test_the_secretary_sees_nothing_before_publishing_and_only_their_row_after(client_as, run, county, world):
+    secretary = client_as("secretary")
+    assert secretary.get(reverse("assessment:run_detail", args=[run.pk])).status_code == 404
+    assert secretary.get(reverse("assessment:result_detail", args=[_result(run, county.a).pk])).status_code == 404
+    services.publish(run=run, user=world.users.staff)
+    page = secretary.get(reverse("assessment:run_detail", args=[run.pk])).content.decode()
+    assert str(county.a) in page and str(county.b) not in page and str(county.c) not in page
+    assert secretary.get(reverse("assessment:result_detail", args=[_result(run, county.b).pk])).status_code == 404
+    assert secretary.get(reverse("assessment:result_detail", args=[_result(run, county.a).pk])).status_code == 200
+
+
+def test_another_county_gets_404(client_as, run, county):
+    outsider = client_as("outsider")
+    for url in (
+        reverse("assessment:run_detail", args=[run.pk]),
+        reverse("assessment:run_diff", args=[run.pk]),
+        reverse("assessment:result_detail", args=[_result(run, county.a).pk]),
+        reverse("assessment:scheme_detail", args=[run.scheme_id]),
+    ):
+        assert outsider.get(url).status_code == 404, url
+
+
+def test_staff_adjust_with_a_reason_shown_beside_the_score(client_as, run, county, world):
+    staff = client_as("staff")
+    url = reverse("assessment:result_adjust", args=[_result(run, county.b).pk])
+    staff.post(url, {"points": "-3", "reason": ""})
+    assert not Adjustment.objects.exists()
+    response = staff.post(url, {"points": "-3", "reason": "学习记录不完整"}, follow=True)
+    page = response.content.decode()
+    assert "学习记录不完整" in page and "25.57" in page  # 28.57 − 3
+    assert Adjustment.objects.get().history.get().history_user == world.users.staff
+    auditor = client_as("auditor")
+    assert auditor.post(url, {"points": "1", "reason": "x"}).status_code == 403
+
+
+def test_publish_asks_for_confirmation(client_as, run):
+    staff = client_as("staff")
+    url = reverse("assessment:run_publish", args=[run.pk])
+    assert staff.get(url).status_code == 200
+    staff.post(url, {})
+    assert not Run.objects.get(pk=run.pk).is_published
+    staff.post(url, {"confirm": "on"})
+    assert Run.objects.get(pk=run.pk).is_published
+    assert client_as("auditor").post(url, {"confirm": "on"}).status_code == 403
+
+
+def test_compute_asks_for_the_cutoff_and_confirmation(client_as, world, county, stubs):
+    hand_values(stubs, county)
+    scheme = make_scheme(county.county, HAND_LINES)
+    staff = client_as("staff")
+    url = reverse("assessment:run_compute", args=[scheme.pk])
+    staff.post(url, {"cutoff": "2026-01-10T12:00"})
+    assert not Run.objects.exists()
+    response = staff.post(url, {"cutoff": "2026-01-10T12:00", "confirm": "on"})
+    run = Run.objects.get()
+    assert response.url == reverse("assessment:run_detail", args=[run.pk])
+    assert run.cutoff == CUTOFF and run.results.count() == 4
+
+
+def test_a_used_scheme_refuses_edits_with_a_clear_message(client_as, run):
+    staff = client_as("staff")
+    url = reverse("assessment:scheme_detail", args=[run.scheme_id])
+    page = staff.get(url).content.decode()
+    assert 'id="scheme-form"' not in page and 'id="new-version"' in page
+    response = staff.post(url, {"scheme-name": "改名"}, follow=True)
+    assert "该方案已用于计算考核结果，不能再修改；请建立新版本。" in response.content.decode()
+    assert Scheme.objects.get(pk=run.scheme_id).name == "考核"
+    staff.post(reverse("assessment:scheme_new_version", args=[run.scheme_id]))
+    assert Scheme.objects.filter(county=run.county, year=run.year).count() == 2
+
+
+def test_an_unused_scheme_is_edited(client_as, world, county, stubs):
+    scheme = make_scheme(county.county, HAND_LINES)
+    rows = list(scheme.indicators.order_by("order"))
+    data = {"scheme-name": "新方案", "scheme-pass_threshold": "65", "form-TOTAL_FORMS": "3", "form-INITIAL_FORMS": "3"}
+    data.update({"form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000"})
+    for i, row in enumerate(rows):
+        data.update(
+            {
+                f"form-{i}-id": str(row.pk),
+                f"form-{i}-order": str(row.order),
+                f"form-{i}-source": row.source,
+                f"form-{i}-weight": "50" if i == 0 else str(row.weight),
+                f"form-{i}-target": str(row.target),
+                f"form-{i}-rule": row.rule,
+                f"form-{i}-missing": row.missing,
+                f"form-{i}-params": "{}",
+            }
+        )
+    client_as("staff").post(reverse("assessment:scheme_detail", args=[scheme.pk]), data)
+    scheme.refresh_from_db()
+    assert (scheme.name, scheme.pass_threshold, scheme.full_score) == ("新方案", D(65), D(110))
+
+
+def test_the_export_has_the_responsibility_system_columns(client_as, run, world, county):
+    services.adjust(run=run, study_group=county.c, points=D(5), reason="=承办现场会", user=world.users.staff)
+    run = Run.objects.order_by("-pk").first()
+    response = client_as("staff").get(reverse("assessment:run_detail", args=[run.pk]), {"export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if r and r[0] == "序号")
+    assert header == [
+        "序号", "单位", "中心组", "单位类型", "会议次数（40.00）", "出勤率（30.00）", "互动次数（30.00）",
+        "指标得分", "加减分", "加减分理由", "总分", "全县排名", "同类单位排名", "等次",
+    ]  # fmt: skip
+    data = {r[2]: r for r in rows[rows.index(header) + 1 :] if r and r[0]}
+    assert data[str(county.a)] == [
+        1,
+        "甲旗教育局",
+        str(county.a),
+        "县直部门",
+        40,
+        30,
+        "不适用",
+        100,
+        0,
+        None,
+        100,
+        1,
+        1,
+        "合格",
+    ]
+    # C: 55 + 5 = 60, level with D in both ranks; the reason stays inert text, never a formula.
+    assert data[str(county.c)][7:] == [55, 5, "5.00：=承办现场会", 60, 2, 1, "合格"]
+
+
+def test_the_diff_page_names_the_changed_record(client_as, world, county, stubs):
+    session = StudySessionFactory(study_group=county.a, title="原标题")
+    scheme = make_scheme(county.county, (("t.real_sessions", 100, 2, "proportional", "zero"),))
+    run = services.publish(
+        run=services.compute(scheme=scheme, cutoff=timezone.now(), user=world.users.staff), user=world.users.staff
+    )
+    session.title = "改过的标题"
+    session._history_user = world.users.staff
+    session.save()
+    page = client_as("auditor").get(reverse("assessment:run_diff", args=[run.pk])).content.decode()
+    assert f"/history/session/{session.pk}/" in page and "改过的标题" in page and str(world.users.staff) in page
+    assert client_as("secretary").get(reverse("assessment:run_diff", args=[run.pk])).status_code == 403
+
+
+def test_the_results_page_takes_the_same_queries_for_more_groups(client_as, world, county, stubs):
+    hand_values(stubs, county)
+    scheme = make_scheme(county.county, HAND_LINES)
+    counts = []
+    for extra in (0, 6):
+        for i in range(extra):
+            StudyGroupFactory(unit=OrgUnitFactory(parent=county.county, kind=OrgUnit.Kind.TOWNSHIP, name=f"增镇{i}"))
+        run = services.compute(scheme=scheme, cutoff=CUTOFF, user=world.users.staff)
+        client = client_as("staff")
+        for name in ("assessment:run_detail", "assessment:run_diff"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(name, args=[run.pk])).status_code == 200
+            counts.append((name, len(queries)))
+    assert counts[:2] == counts[2:]
+
+
+LISTS = ["assessment:scheme_list", "assessment:run_list"]
+ACCOUNTS = ("staff", "auditor", "secretary")
+# Measured with rows on the page: {page: (staff, auditor, secretary)}; None where the role may not open it.
+EXPECTED = {
+    "assessment:scheme_list": (11, 9, None),
+    "assessment:run_list": (9, 9, 8),
+}
+
+
+def _measure(client_as, page_queries, url):
+    measured = []
+    for account in ACCOUNTS:
+        client = client_as(account)
+        measured.append(page_queries(client, url) if client.get(url).status_code == 200 else None)
+    return measured
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_query_count_is_exact_and_constant(client_as, page_queries, world, name):
+    _fill(world, 1)
+    measured = _measure(client_as, page_queries, reverse(name))
+    _fill(world, 4)
+    assert _measure(client_as, page_queries, reverse(name)) == measured, "the query count grows with the rows"
+    assert tuple(measured) == EXPECTED[name]
