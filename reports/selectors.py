@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import Membership, OrgUnit, Person, StudyGroup
+from core.models import Attachment, Membership, OrgUnit, Person, StudyGroup
 from core.xlsx import Column, Sheet
 from reports.models import SummaryNarrative
 from studygroups.models import Attendance, Reflection, ResearchTopic, Speech, StudySession
@@ -647,6 +647,53 @@ def pack_summary(ctx: PackContext, *, now: datetime.datetime | None = None) -> P
 
 def archive_subject(*, person: Person | None, group: StudyGroup | None) -> str:
     return person.name if person else group.name
+
+
+def _session_key(model) -> str | None:
+    """The name of ``model``'s foreign key to StudySession (a record hung on a session), if it has one."""
+    for f in model._meta.get_fields():
+        if f.many_to_one and f.concrete and f.related_model is StudySession:
+            return f.name
+    return None
+
+
+def session_attachments(
+    *, reader, sessions: list[StudySession], person: Person | None = None
+) -> list[tuple[StudySession, Attachment]]:
+    """The files of each session and of the records hung on it (reflections...; only ``person``'s own in a
+    member's archive), as (session, attachment) in the sessions' order, then upload order.
+
+    The owners are the registered attachment owners (core.registry), each read through ``visible_to(reader)``;
+    one query per owner model and one for the files' rows. The files' bytes are read by the caller.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.registry import attachment_owners
+
+    order = {s.pk: n for n, s in enumerate(sessions)}
+    by_id = {s.pk: s for s in sessions}
+    session_of: dict[tuple[int, int], int] = {}  # (owner type, owner id) -> session id
+    condition = Q(pk__in=[])
+    for model in attachment_owners.models():
+        owner_type = ContentType.objects.get_for_model(model)
+        if model is StudySession:
+            pairs = [(pk, pk) for pk in by_id]
+        else:
+            key = _session_key(model)
+            if key is None:
+                continue
+            owners = model.objects.visible_to(reader).filter(**{f"{key}__in": list(by_id)})
+            if person is not None and any(f.name == "person" for f in model._meta.get_fields()):
+                owners = owners.filter(person=person)
+            pairs = list(owners.values_list("pk", key))
+        if pairs:
+            session_of.update(((owner_type.pk, pk), sid) for pk, sid in pairs)
+            condition |= Q(owner_type=owner_type, owner_id__in=[pk for pk, _ in pairs])
+    if not session_of:
+        return []
+    rows = Attachment.objects.visible_to(reader).filter(condition).order_by("created_at", "pk")
+    found = [(by_id[session_of[(a.owner_type_id, a.owner_id)]], a) for a in rows]
+    return sorted(found, key=lambda pair: order[pair[0].pk])
 
 
 def rate_text(value: Decimal | None) -> str:
