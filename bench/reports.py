@@ -17,11 +17,17 @@ own so peak memory (max RSS) is that measurement's alone:
         [--database-url postgres://postgres@127.0.0.1:5432/studycenter_bench_reports]
 
 The database name must contain "bench" (it is dropped unless --keep or --reuse).
+
+``bench_cases(users)`` gives bench/pages.py (and so ``make bench``) the report builds to time beside the pages:
+the year-end pack, the attendance sheet, a group's study archive and the half-year annex, each built as the
+account that would ask for it, and each returning the file's bytes (pages.py records their size).
 """
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -181,6 +187,63 @@ def measure_pdfs(out: Path) -> dict:
             alone = time.perf_counter() - started
             results[name] = {"seconds": whole, "weasyprint_alone": alone, "ratio": whole / alone}
     return results
+
+
+def bench_cases(users: dict) -> list[tuple[str, object]]:
+    """(label, build) pairs for bench/pages.py: each build renders one report into a temporary file, as the
+    demo account that would ask for it (their scope), and returns its bytes. Django is set up by the caller."""
+    from core.models import OrgUnit, StudyGroup
+    from core.xlsx import Sheet, write_xlsx
+    from reports.rendering import ReportRequest, build
+    from reports.selectors import attendance_columns, attendance_rows
+
+    staff, secretary = users.get("staff"), users.get("secretary")
+    county = (staff.scope_unit if staff and staff.scope_unit_id else None) or (
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.COUNTY).order_by("pk").first()
+    )
+    if county is None:
+        return []
+    group = (secretary.study_group if secretary and secretary.study_group_id else None) or (
+        StudyGroup.objects.under(county).order_by("pk").first()
+    )
+    year = _year()
+    out = Path(tempfile.mkdtemp(prefix="bench-report-cases-"))
+    atexit.register(shutil.rmtree, out, True)
+
+    def built(request: ReportRequest, name: str):
+        def run() -> bytes:
+            build(request, out / name)
+            return (out / name).read_bytes()
+
+        return run
+
+    def attendance() -> bytes:
+        from reports.selectors import PackContext
+
+        target = out / "attendance.xlsx"
+        rows = attendance_rows(PackContext(org=county, year=year).sessions())
+        write_xlsx(target, sheets=[Sheet("考勤", attendance_columns(), rows)])
+        return target.read_bytes()
+
+    reader = {"reader": staff} if staff else {}
+    cases = [
+        (
+            f"report: year-end pack {year} (ZIP: workbook + PDF), {county.name}",
+            built(ReportRequest(kind="year_end", format="zip", year=year, org=county, **reader), "pack.zip"),
+        ),
+        (f"report: attendance sheet {year} (XLSX), {county.name}", attendance),
+        (
+            f"report: half-year summary {year} H1 annex (XLSX), {county.name}",
+            built(ReportRequest(kind="half_year", format="xlsx", year=year, half=1, org=county, **reader), "h1.xlsx"),
+        ),
+    ]
+    if group is not None:
+        group_reader = {"reader": secretary} if secretary and secretary.study_group_id == group.pk else reader
+        request = ReportRequest(
+            kind="archive", format="zip", year=year, org=group.unit, study_group=group, **group_reader
+        )
+        cases.append((f"report: study archive {year} (ZIP), {group.name}", built(request, "archive.zip")))
+    return cases
 
 
 def child(name: str, out: str, synthetic: int) -> None:
