@@ -409,7 +409,7 @@ def build(
                 progress(80, _("Writing the workbook"))
                 write_xlsx(xlsx_path, sheets=half_year_sheets(data))
         elif req.kind == ReportKind.YEAR_END:
-            ctx = PackContext(org=req.org, year=req.year)
+            ctx = PackContext(org=req.org, year=req.year, now=now)
             if want_xlsx:
                 progress(10, _("Writing the workbook"))
                 write_xlsx(xlsx_path, sheets=_with_progress(pack_sheets(ctx), progress, 10, 70))

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Count, F, Q
@@ -170,10 +171,16 @@ class PackContext:
 
     org: OrgUnit
     year: int
+    now: datetime.datetime | None = None  # the build's time: which sessions are past, which records due
 
     @property
     def period(self) -> Period:
         return Period.year(self.year)
+
+    @cached_property
+    def stats(self) -> dict[int, GroupStats]:
+        """Each group's numbers for the year, computed once for both the groups sheet and the PDF summary."""
+        return group_stats(self.groups(), self.period, now=self.now)
 
     def groups(self):
         return StudyGroup.objects.under(self.org)
@@ -217,7 +224,7 @@ def _local(value: datetime.datetime | None) -> datetime.datetime | None:
 
 @pack_sheet(10)
 def groups_sheet(ctx: PackContext) -> Sheet:
-    stats = group_stats(ctx.groups(), ctx.period)
+    stats = ctx.stats
     groups = ctx.groups().select_related("unit").order_by("unit__path", "unit__sort_order", "unit__name")
     day = ctx.period.last_day
     members = {}
@@ -630,9 +637,11 @@ class PackSummary:
 
 
 def pack_summary(ctx: PackContext, *, now: datetime.datetime | None = None) -> PackSummary:
-    now = now or timezone.now()
     groups = list(ctx.groups().select_related("unit"))
-    stats = group_stats(groups, ctx.period, now=now)
+    if now is None or now == ctx.now:
+        stats, now = ctx.stats, ctx.now or timezone.now()
+    else:
+        stats = group_stats(groups, ctx.period, now=now)
     return PackSummary(
         org=ctx.org,
         year=ctx.year,
