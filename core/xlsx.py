@@ -375,12 +375,13 @@ def _cell_writer(column: Column, styles: _Styles, text: Callable[..., str]) -> C
 
         def number_cell(value, letter, row):
             t = type(value)
-            if t is int or t is decimal.Decimal or (t is float and math.isfinite(value)):
+            if t is int or ((t is float or t is decimal.Decimal) and math.isfinite(value)):
                 return f'<c r="{letter}{row}"{s}><v>{value}</v></c>'
-            if isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool):
-                if not isinstance(value, float) or math.isfinite(value):
-                    return f'<c r="{letter}{row}"{s}><v>{value}</v></c>'
-            return text(value, letter, row)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return f'<c r="{letter}{row}"{s}><v>{int(value)}</v></c>'
+            if isinstance(value, float | decimal.Decimal) and math.isfinite(value):
+                return f'<c r="{letter}{row}"{s}><v>{value}</v></c>'
+            return text(value, letter, row)  # NaN and infinities have no place in a number cell
 
         return number_cell
 
