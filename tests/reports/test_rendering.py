@@ -342,3 +342,23 @@ def test_a_file_missing_from_the_store_fails_the_archive_with_its_name(county, t
             out,
         )
     assert not out.exists()
+
+
+def test_attached_files_go_into_the_zip_in_chunks_not_whole(county, tmp_path):
+    """A 4 MB file passes through the ZIP with a memory peak far below its size (read from storage in chunks)."""
+    import os
+    import tracemalloc
+
+    from reports.rendering import _zip
+
+    data = os.urandom(4 * 1024 * 1024)
+    attachment = _attach(county.sessions[0], "录像截图.png", data, ".png")
+    tracemalloc.start()
+    try:
+        _zip(tmp_path / "a.zip", [], [("附件/a.png", attachment)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024, peak
+    with zipfile.ZipFile(tmp_path / "a.zip") as pack:
+        assert pack.read("附件/a.png") == data
