@@ -218,6 +218,11 @@ def pack_sheets(ctx: PackContext) -> Iterator[Sheet]:
         yield spec.build(ctx)
 
 
+def _labels(choices) -> dict[str, str]:
+    """A choice's labels translated once, not once per row (the lazy labels call gettext each time)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def _local(value: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(value) if value else None
 
@@ -276,7 +281,7 @@ def groups_sheet(ctx: PackContext) -> Sheet:
 
 @pack_sheet(20)
 def sessions_sheet(ctx: PackContext) -> Sheet:
-    kinds = dict(StudySession.Kind.choices)
+    kinds = _labels(StudySession.Kind)
     rows = (
         ctx.sessions()
         .order_by("study_group__unit__path", "study_group__unit__name", "starts_at", "pk")
@@ -306,14 +311,13 @@ def sessions_sheet(ctx: PackContext) -> Sheet:
     return Sheet(
         _("Sessions"),
         columns,
-        ([pk, g, s, e, t, str(kinds.get(k, k)), p, h, r] for pk, g, s, e, t, k, p, h, r in rows.iterator(2000)),
+        ([pk, g, s, e, t, kinds.get(k, k), p, h, r] for pk, g, s, e, t, k, p, h, r in rows.iterator(2000)),
     )
 
 
 def attendance_rows(sessions) -> Iterator[list]:
     """Attendance of ``sessions`` as sheet rows, straight from the database (values only, no model objects)."""
-    labels = dict(Attendance.Status.choices)
-    methods = dict(Attendance.Method.choices)
+    labels, methods = _labels(Attendance.Status), _labels(Attendance.Method)
     rows = (
         Attendance.objects.filter(session__in=sessions)
         .order_by("session__study_group_id", "session__starts_at", "session_id", "person__name", "pk")
@@ -414,7 +418,7 @@ def inspections_sheet(ctx: PackContext) -> Sheet:
     pairs = Visit.inspectors.through.objects.filter(visit__in=visits).order_by("user__username")
     for visit_id, name, username in pairs.values_list("visit_id", "user__person__name", "user__username"):
         inspectors.setdefault(visit_id, []).append(name or username)
-    kinds = dict(VisitKind.choices)
+    kinds = _labels(VisitKind)
     rows = visits.order_by("session__study_group__unit__path", "session_starts_at", "pk").values_list(
         "pk",
         "session__study_group__name",
@@ -488,7 +492,7 @@ def rectifications_sheet(ctx: PackContext) -> Sheet:
     """Every problem found on the year's visits and where its rectification stands."""
     from inspections.models import Finding
 
-    categories, statuses = dict(Finding.Category.choices), dict(Finding.Status.choices)
+    categories, statuses = _labels(Finding.Category), _labels(Finding.Status)
     rows = (
         Finding.objects.filter(visit__in=_visits(ctx))
         .order_by("visit__session__study_group__unit__path", "visit__session_starts_at", "pk")
