@@ -26,6 +26,7 @@ account that would ask for it, and each returning the file's bytes (pages.py rec
 
 import argparse
 import atexit
+import gc
 import json
 import os
 import shutil
@@ -182,10 +183,12 @@ def measure_pdfs(out: Path) -> dict:
             # second-long layout varies by a third from run to run, more than the margin being checked.
             wholes, alones = [], []
             for _ in range(PDF_ROUNDS):
+                gc.collect()  # each side starts from the same heap, not with the other's garbage to collect
                 started = time.perf_counter()
                 build(request, out / f"{name}.pdf")
                 wholes.append(time.perf_counter() - started)
                 html = html_of()
+                gc.collect()
                 started = time.perf_counter()
                 weasyprint.HTML(string=html).write_pdf(
                     stylesheets=[weasyprint.CSS(string=pdf.font_css()), weasyprint.CSS(string=css)]
