@@ -7,9 +7,12 @@ The PDF and XLSX renderers take plain data (reports/selectors.py) and return byt
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import os
+import re
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,11 +23,18 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.models import OrgUnit, Person, StudyGroup
+from core.models import Attachment, OrgUnit, Person, StudyGroup
 from core.xlsx import Column, Sheet, write_xlsx
 from reports import pdf
 from reports.models import ReportFormat, ReportKind
-from reports.selectors import HalfYearData, PackContext, half_year_data, pack_sheets, pack_summary
+from reports.selectors import (
+    HalfYearData,
+    PackContext,
+    half_year_data,
+    pack_sheets,
+    pack_summary,
+    session_attachments,
+)
 
 Progress = Callable[[int, str], None]
 
@@ -177,7 +187,8 @@ def year_end_html(ctx: PackContext, *, now: datetime.datetime | None = None) -> 
 # --- the study archive ---------------------------------------------------------------------------
 
 
-def archive_html(req: ReportRequest, *, now: datetime.datetime | None = None) -> tuple[str, list[Sheet]]:
+def archive_html(req: ReportRequest, *, now: datetime.datetime | None = None) -> tuple[str, list[Sheet], list]:
+    """The archive's HTML, its XLSX annex and the past sessions it covers (whose files go into the ZIP)."""
     from studygroups.selectors.archives import group_archive, member_archive
 
     now = now or timezone.now()
@@ -186,6 +197,7 @@ def archive_html(req: ReportRequest, *, now: datetime.datetime | None = None) ->
     if req.person is not None:
         member = member_archive(user=req.reader, person=req.person, year=req.year, now=now)
         context["member"] = member
+        sessions = [line.session for line in member.sessions if line.is_past]
         sheets = [
             Sheet(
                 _("Attendance"),
@@ -229,6 +241,7 @@ def archive_html(req: ReportRequest, *, now: datetime.datetime | None = None) ->
     else:
         group = group_archive(user=req.reader, group=req.study_group, year=req.year, now=now)
         context["group"] = group
+        sessions = [line.session for line in group.sessions if line.is_past]
         sheets = [
             Sheet(
                 _("Sessions"),
@@ -267,7 +280,66 @@ def archive_html(req: ReportRequest, *, now: datetime.datetime | None = None) ->
                 [[m.person.name, m.sessions_past, m.attended, m.reflections, m.exam_score] for m in group.members],
             ),
         ]
-    return render_to_string("reports/pdf/archive.html", context), sheets
+    return render_to_string("reports/pdf/archive.html", context), sheets, sessions
+
+
+# Characters no unzip tool should see in a name: separators, what Windows refuses, control characters.
+_UNSAFE_IN_ZIP = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
+_DEVICE_NAMES = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)}
+
+
+def zip_safe_name(name: str, *, fallback: str, limit: int = 80) -> str:
+    """``name`` as one path segment of a ZIP that every unzip tool writes where it is told: no separators and
+    no "..", nothing Windows refuses (``:*?"<>|``, device names, trailing dots), no control or invisible
+    format characters (a right-to-left override could disguise ``gpj.exe``), at most ``limit`` characters
+    with the suffix kept."""
+    name = unicodedata.normalize("NFC", name)
+    name = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") else ch for ch in name)
+    name = _UNSAFE_IN_ZIP.sub("_", name).strip(" .")
+    if not name:
+        name = fallback
+    if name.split(".")[0].strip().upper() in _DEVICE_NAMES:
+        name = f"_{name}"
+    if len(name) > limit:
+        stem, dot, suffix = name.rpartition(".")
+        keep = f".{suffix}" if dot and stem and len(suffix) <= 10 else ""
+        name = name[: limit - len(keep)].rstrip(" .") + keep
+    return name
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``... before its suffix, whichever is not ``taken`` yet (case-insensitively)."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem:
+        stem, suffix = name, ""
+    candidate, n = name, 2
+    while candidate.casefold() in taken:
+        candidate = f"{stem} ({n}){'.' + suffix if suffix else ''}"
+        n += 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def archive_files(req: ReportRequest, sessions: list) -> list[tuple[str, Attachment]]:
+    """(name in the ZIP, attachment) for the files of the archive's sessions: one folder per session
+    ("附件/2025-03-10 学习全会精神/"), each file under the name it was uploaded with, made safe, and the
+    suffix of its stored content (which the upload check decided, not the name the user gave)."""
+    root = _("Attachments")
+    folders: dict[int, str] = {}
+    taken_folders: set[str] = set()
+    taken: dict[int, set[str]] = {}
+    named = []
+    for session, attachment in session_attachments(reader=req.reader, sessions=sessions, person=req.person):
+        if session.pk not in folders:
+            label = f"{timezone.localdate(session.starts_at):%Y-%m-%d} {session.title}"
+            folders[session.pk] = _unique(zip_safe_name(label, fallback=str(session.pk)), taken_folders)
+        base = re.split(r"[/\\]", attachment.original_name)[-1]
+        stem = base.rsplit(".", 1)[0] if "." in base.strip(".") else base
+        suffix = Path(attachment.file.name).suffix.lower()[:10]
+        name = zip_safe_name(f"{stem.strip()}{suffix}", fallback=f"{attachment.pk}{suffix}")
+        name = _unique(name, taken.setdefault(session.pk, set()))
+        named.append((f"{root}/{folders[session.pk]}/{name}", attachment))
+    return named
 
 
 # --- building a file -----------------------------------------------------------------------------
@@ -281,8 +353,10 @@ def _write_pdf(html: str, path: Path) -> None:
     path.write_bytes(pdf.render_pdf(html, css=_css()))
 
 
-def _zip(target: Path, members: list[tuple[str, Path]]) -> None:
-    """A ZIP of ``members`` and a list of their SHA-256, so each file can be checked once unpacked."""
+def _zip(target: Path, members: list[tuple[str, Path]], files: list[tuple[str, Attachment]] = ()) -> None:
+    """A ZIP of ``members``, then of the attached ``files`` (each read from storage in chunks straight into the
+    ZIP, so memory does not grow with their size), and a list of their SHA-256, so each file can be checked
+    once unpacked."""
     lines = []
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, path in members:
@@ -292,6 +366,21 @@ def _zip(target: Path, members: list[tuple[str, Path]]) -> None:
                     digest.update(chunk)
             lines.append(f"{digest.hexdigest()}  {name}")
             archive.write(path, name)
+        for name, attachment in files:
+            info = zipfile.ZipInfo(name, date_time=timezone.localtime(attachment.created_at).timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            digest = hashlib.sha256()
+            try:
+                source = attachment.file.storage.open(attachment.file.name, "rb")
+            except FileNotFoundError as exc:
+                raise ReportUnavailable(
+                    _("The attached file %(name)s is missing from the file store.") % {"name": attachment.original_name}
+                ) from exc
+            with source, archive.open(info, "w") as sink:
+                for chunk in iter(functools.partial(source.read, 1 << 16), b""):
+                    digest.update(chunk)
+                    sink.write(chunk)
+            lines.append(f"{digest.hexdigest()}  {name}")
         archive.writestr(_("SHA-256 list.txt"), "\n".join(lines) + "\n")
 
 
@@ -309,6 +398,7 @@ def build(
         pdf_path, xlsx_path = work / f"{stem}.pdf", work / f"{stem}.xlsx"
         want_pdf = req.format in (ReportFormat.PDF, ReportFormat.ZIP)
         want_xlsx = req.format in (ReportFormat.XLSX, ReportFormat.ZIP)
+        sessions: list = []  # an archive's sessions, whose attached files its ZIP holds
         if req.kind == ReportKind.HALF_YEAR:
             progress(10, _("Computing the numbers"))
             data = half_year_data(org=req.org, group=req.study_group, year=req.year, half=req.half or 1, now=now)
@@ -319,7 +409,7 @@ def build(
                 progress(80, _("Writing the workbook"))
                 write_xlsx(xlsx_path, sheets=half_year_sheets(data))
         elif req.kind == ReportKind.YEAR_END:
-            ctx = PackContext(org=req.org, year=req.year)
+            ctx = PackContext(org=req.org, year=req.year, now=now)
             if want_xlsx:
                 progress(10, _("Writing the workbook"))
                 write_xlsx(xlsx_path, sheets=_with_progress(pack_sheets(ctx), progress, 10, 70))
@@ -330,7 +420,7 @@ def build(
             if req.person is None and req.study_group is None:
                 raise ReportUnavailable(_("A study archive is for one member or one study group."))
             progress(10, _("Reading the records"))
-            html, sheets = archive_html(req, now=now)
+            html, sheets, sessions = archive_html(req, now=now)
             if want_pdf:
                 progress(40, _("Laying out the PDF"))
                 _write_pdf(html, pdf_path)
@@ -349,7 +439,8 @@ def build(
         progress(95, _("Saving the file"))
         built = work / "out"
         if req.format == ReportFormat.ZIP:
-            _zip(built, [(p.name, p) for p in (xlsx_path, pdf_path) if p.exists()])
+            files = archive_files(req, sessions) if sessions else []
+            _zip(built, [(p.name, p) for p in (xlsx_path, pdf_path) if p.exists()], files)
         else:
             os.replace(pdf_path if req.format == ReportFormat.PDF else xlsx_path, built)
         os.replace(built, target)

@@ -10,13 +10,14 @@ import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import Membership, OrgUnit, Person, StudyGroup
+from core.models import Attachment, Membership, OrgUnit, Person, StudyGroup
 from core.xlsx import Column, Sheet
 from reports.models import SummaryNarrative
 from studygroups.models import Attendance, Reflection, ResearchTopic, Speech, StudySession
@@ -170,10 +171,16 @@ class PackContext:
 
     org: OrgUnit
     year: int
+    now: datetime.datetime | None = None  # the build's time: which sessions are past, which records due
 
     @property
     def period(self) -> Period:
         return Period.year(self.year)
+
+    @cached_property
+    def stats(self) -> dict[int, GroupStats]:
+        """Each group's numbers for the year, computed once for both the groups sheet and the PDF summary."""
+        return group_stats(self.groups(), self.period, now=self.now)
 
     def groups(self):
         return StudyGroup.objects.under(self.org)
@@ -211,13 +218,18 @@ def pack_sheets(ctx: PackContext) -> Iterator[Sheet]:
         yield spec.build(ctx)
 
 
+def _labels(choices) -> dict[str, str]:
+    """A choice's labels translated once, not once per row (the lazy labels call gettext each time)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def _local(value: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(value) if value else None
 
 
 @pack_sheet(10)
 def groups_sheet(ctx: PackContext) -> Sheet:
-    stats = group_stats(ctx.groups(), ctx.period)
+    stats = ctx.stats
     groups = ctx.groups().select_related("unit").order_by("unit__path", "unit__sort_order", "unit__name")
     day = ctx.period.last_day
     members = {}
@@ -269,7 +281,7 @@ def groups_sheet(ctx: PackContext) -> Sheet:
 
 @pack_sheet(20)
 def sessions_sheet(ctx: PackContext) -> Sheet:
-    kinds = dict(StudySession.Kind.choices)
+    kinds = _labels(StudySession.Kind)
     rows = (
         ctx.sessions()
         .order_by("study_group__unit__path", "study_group__unit__name", "starts_at", "pk")
@@ -299,14 +311,13 @@ def sessions_sheet(ctx: PackContext) -> Sheet:
     return Sheet(
         _("Sessions"),
         columns,
-        ([pk, g, s, e, t, str(kinds.get(k, k)), p, h, r] for pk, g, s, e, t, k, p, h, r in rows.iterator(2000)),
+        ([pk, g, s, e, t, kinds.get(k, k), p, h, r] for pk, g, s, e, t, k, p, h, r in rows.iterator(2000)),
     )
 
 
 def attendance_rows(sessions) -> Iterator[list]:
     """Attendance of ``sessions`` as sheet rows, straight from the database (values only, no model objects)."""
-    labels = dict(Attendance.Status.choices)
-    methods = dict(Attendance.Method.choices)
+    labels, methods = _labels(Attendance.Status), _labels(Attendance.Method)
     rows = (
         Attendance.objects.filter(session__in=sessions)
         .order_by("session__study_group_id", "session__starts_at", "session_id", "person__name", "pk")
@@ -407,7 +418,7 @@ def inspections_sheet(ctx: PackContext) -> Sheet:
     pairs = Visit.inspectors.through.objects.filter(visit__in=visits).order_by("user__username")
     for visit_id, name, username in pairs.values_list("visit_id", "user__person__name", "user__username"):
         inspectors.setdefault(visit_id, []).append(name or username)
-    kinds = dict(VisitKind.choices)
+    kinds = _labels(VisitKind)
     rows = visits.order_by("session__study_group__unit__path", "session_starts_at", "pk").values_list(
         "pk",
         "session__study_group__name",
@@ -481,7 +492,7 @@ def rectifications_sheet(ctx: PackContext) -> Sheet:
     """Every problem found on the year's visits and where its rectification stands."""
     from inspections.models import Finding
 
-    categories, statuses = dict(Finding.Category.choices), dict(Finding.Status.choices)
+    categories, statuses = _labels(Finding.Category), _labels(Finding.Status)
     rows = (
         Finding.objects.filter(visit__in=_visits(ctx))
         .order_by("visit__session__study_group__unit__path", "visit__session_starts_at", "pk")
@@ -630,9 +641,11 @@ class PackSummary:
 
 
 def pack_summary(ctx: PackContext, *, now: datetime.datetime | None = None) -> PackSummary:
-    now = now or timezone.now()
     groups = list(ctx.groups().select_related("unit"))
-    stats = group_stats(groups, ctx.period, now=now)
+    if now is None or now == ctx.now:
+        stats, now = ctx.stats, ctx.now or timezone.now()
+    else:
+        stats = group_stats(groups, ctx.period, now=now)
     return PackSummary(
         org=ctx.org,
         year=ctx.year,
@@ -647,6 +660,53 @@ def pack_summary(ctx: PackContext, *, now: datetime.datetime | None = None) -> P
 
 def archive_subject(*, person: Person | None, group: StudyGroup | None) -> str:
     return person.name if person else group.name
+
+
+def _session_key(model) -> str | None:
+    """The name of ``model``'s foreign key to StudySession (a record hung on a session), if it has one."""
+    for f in model._meta.get_fields():
+        if f.many_to_one and f.concrete and f.related_model is StudySession:
+            return f.name
+    return None
+
+
+def session_attachments(
+    *, reader, sessions: list[StudySession], person: Person | None = None
+) -> list[tuple[StudySession, Attachment]]:
+    """The files of each session and of the records hung on it (reflections...; only ``person``'s own in a
+    member's archive), as (session, attachment) in the sessions' order, then upload order.
+
+    The owners are the registered attachment owners (core.registry), each read through ``visible_to(reader)``;
+    one query per owner model and one for the files' rows. The files' bytes are read by the caller.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.registry import attachment_owners
+
+    order = {s.pk: n for n, s in enumerate(sessions)}
+    by_id = {s.pk: s for s in sessions}
+    session_of: dict[tuple[int, int], int] = {}  # (owner type, owner id) -> session id
+    condition = Q(pk__in=[])
+    for model in attachment_owners.models():
+        owner_type = ContentType.objects.get_for_model(model)
+        if model is StudySession:
+            pairs = [(pk, pk) for pk in by_id]
+        else:
+            key = _session_key(model)
+            if key is None:
+                continue
+            owners = model.objects.visible_to(reader).filter(**{f"{key}__in": list(by_id)})
+            if person is not None and any(f.name == "person" for f in model._meta.get_fields()):
+                owners = owners.filter(person=person)
+            pairs = list(owners.values_list("pk", key))
+        if pairs:
+            session_of.update(((owner_type.pk, pk), sid) for pk, sid in pairs)
+            condition |= Q(owner_type=owner_type, owner_id__in=[pk for pk, _ in pairs])
+    if not session_of:
+        return []
+    rows = Attachment.objects.visible_to(reader).filter(condition).order_by("created_at", "pk")
+    found = [(by_id[session_of[(a.owner_type_id, a.owner_id)]], a) for a in rows]
+    return sorted(found, key=lambda pair: order[pair[0].pk])
 
 
 def rate_text(value: Decimal | None) -> str:

@@ -58,7 +58,7 @@ def test_a_value_too_long_for_a_cell_fails_loudly(tmp_path):
     target = tmp_path / "out.xlsx"
     with pytest.raises(CellTooLong, match="row 3"):
         write_xlsx(target, sheets=[Sheet("心得", [Column("心得")], [["短"], ["长" * (MAX_CELL_CHARS + 1)]])])
-    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a half-written temporary one
 
 
 def test_the_cell_limit_counts_utf16_units():
@@ -222,3 +222,15 @@ def test_a_preamble_stands_above_the_header_and_stays_text():
     assert [c.value for c in ws[4]] == ["姓名", "人数"] and [c.value for c in ws[5]] == ["张三", 3]
     assert ws.freeze_panes == "A5"
     assert "<f>" not in _sheet_xml(buffer.getvalue())
+
+
+def test_numbers_excel_cannot_hold_are_written_as_text():
+    data = _write([Column("数量", kind="number")], [[float("nan")], [decimal.Decimal("NaN")], [float("inf")], [True]])
+
+    ws = _load(data).active
+    assert [(c.value, c.data_type) for (c,) in ws.iter_rows(min_row=2)] == [
+        ("nan", "s"),
+        ("NaN", "s"),
+        ("inf", "s"),
+        ("True", "s"),
+    ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from reports.models import ReportKind, SummaryNarrative
 from reports.rendering import ReportRequest, build
 from studygroups.models import Attendance, Reflection, StudySession
-from tests.studygroups.factories import local
+from tests.studygroups.factories import ReflectionFactory, local
 
 
 def pdf_text(path) -> str:
@@ -263,3 +263,102 @@ def test_year_end_pack_has_the_visits_and_rectifications_row_by_row(county, tmp_
     ]
     assert items[0][12] == staff.username and items[1][12] in ("", None)
     assert items[0][6] == datetime.datetime(2025, 4, 30)
+
+
+def _attach(owner, original_name: str, data: bytes, suffix: str):
+    from django.core.files.base import ContentFile
+
+    from core.models import Attachment
+
+    kind, content_type = ("image", "image/png") if suffix == ".png" else ("pdf", "application/pdf")
+    attachment = Attachment(
+        owner=owner, original_name=original_name, kind=kind, content_type=content_type, size=len(data)
+    )
+    attachment.file.save(f"upload{suffix}", ContentFile(data), save=False)
+    attachment.save()
+    return attachment
+
+
+def test_archive_zip_holds_each_sessions_files_in_a_folder_under_safe_names(county, tmp_path):
+    """The member's archive: the files of their sessions and of their own reflection, byte for byte, one folder
+    per session, with names no unzip tool can be led astray by; a colleague's reflection file and another
+    group's session file stay out. The group's archive holds the colleague's file too."""
+    import hashlib
+
+    home = county.home
+    march, april, may = county.sessions[:3]
+    photo, photo2, minutes, essay, lead = (
+        b"\x89PNG-1" * 50,
+        b"\x89PNG-2",
+        b"%PDF-minutes",
+        b"%PDF-essay",
+        b"%PDF-lead",
+    )
+    _attach(march, "../../etc/现场照片.png", photo, ".png")
+    _attach(march, "现场照片.jpg", photo2, ".png")  # same name once made safe, stored as the PNG it is
+    _attach(march, "nul.会议记录:1?.pdf", minutes, ".pdf")  # a Windows device name, ":" and "?"
+    _attach(county.reflection, "心得\u202egpj.exe", essay, ".pdf")  # a right-to-left override, a lying suffix
+    colleague = ReflectionFactory(session=april, person=home.leader, text="组长的体会")
+    _attach(colleague, "组长心得.pdf", lead, ".pdf")
+    _attach(may, "镇里的照片.png", b"\x89PNG-town", ".png")
+
+    out = tmp_path / "member.zip"
+    build(ReportRequest(kind=ReportKind.ARCHIVE, format="zip", year=2025, org=home.dept, person=home.member), out)
+    folder = "附件/2025-03-10 学习全会精神/"
+    expected = {
+        folder + "现场照片.png": photo,
+        folder + "现场照片 (2).png": photo2,
+        folder + "_nul.会议记录_1_.pdf": minutes,
+        folder + "心得_gpj.pdf": essay,
+    }
+    with zipfile.ZipFile(out) as pack:
+        files = {n: pack.read(n) for n in pack.namelist() if n.startswith("附件/")}
+        sums = pack.read("SHA-256校验清单.txt").decode()
+    assert files == expected
+    for name, data in expected.items():
+        assert f"{hashlib.sha256(data).hexdigest()}  {name}" in sums
+
+    out = tmp_path / "group.zip"
+    build(
+        ReportRequest(kind=ReportKind.ARCHIVE, format="zip", year=2025, org=home.dept, study_group=home.dept_group), out
+    )
+    with zipfile.ZipFile(out) as pack:
+        names = {n for n in pack.namelist() if n.startswith("附件/")}
+        assert pack.read("附件/2025-04-15 乡村振兴专题研讨/组长心得.pdf") == lead
+    assert names == set(expected) | {"附件/2025-04-15 乡村振兴专题研讨/组长心得.pdf"}
+
+
+def test_a_file_missing_from_the_store_fails_the_archive_with_its_name(county, tmp_path):
+    from reports.rendering import ReportUnavailable
+
+    attachment = _attach(county.sessions[0], "签到表.pdf", b"%PDF-sheet", ".pdf")
+    attachment.file.storage.delete(attachment.file.name)
+    out = tmp_path / "member.zip"
+    with pytest.raises(ReportUnavailable, match="签到表.pdf"):
+        build(
+            ReportRequest(
+                kind=ReportKind.ARCHIVE, format="zip", year=2025, org=county.home.dept, person=county.home.member
+            ),
+            out,
+        )
+    assert not out.exists()
+
+
+def test_attached_files_go_into_the_zip_in_chunks_not_whole(county, tmp_path):
+    """A 4 MB file passes through the ZIP with a memory peak far below its size (read from storage in chunks)."""
+    import os
+    import tracemalloc
+
+    from reports.rendering import _zip
+
+    data = os.urandom(4 * 1024 * 1024)
+    attachment = _attach(county.sessions[0], "录像截图.png", data, ".png")
+    tracemalloc.start()
+    try:
+        _zip(tmp_path / "a.zip", [], [("附件/a.png", attachment)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024, peak
+    with zipfile.ZipFile(tmp_path / "a.zip") as pack:
+        assert pack.read("附件/a.png") == data
