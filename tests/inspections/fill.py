@@ -48,7 +48,9 @@ def fill(world, times: int) -> None:
         plan = make_plan(home.county, 1000 + n)
         make_template(home.county, 1000 + n)
         target = PlanTarget.objects.create(plan=plan, study_group=home.dept_group, kind=VisitKind.KEY, planned_visits=2)
-        start = timezone.now() - datetime.timedelta(days=10 + n)
+        # Published 20 days after the session: at least 30 days ago, so every visit is published (secretaries see
+        # it) whatever the counter reached in this process; within the last year.
+        start = timezone.now() - datetime.timedelta(days=30 + n % 300)
         visit = make_visit(target, inspectors=[world.users.inspector], starts_at=start)
         scored(visit, "40", published_by=world.users.staff, summary_at=start)
         item(visit, "focus", "open")
