@@ -59,6 +59,20 @@ def _units_above_groups(group_ids) -> list[int]:
     return sorted(ids)
 
 
+def _seats_of(user) -> list[tuple]:
+    """A person's seats (group, start, end), read once for the user object: a page scoping several
+    querysets to a member reads them once (the user object lives for one request)."""
+    from core.models import Membership
+
+    seats = getattr(user, "_scope_seats", None)
+    if seats is None or seats[0] != user.person_id:
+        rows = Membership.objects.filter(person_id=user.person_id).values_list(
+            "study_group_id", "start_date", "end_date"
+        )
+        seats = user._scope_seats = (user.person_id, list(rows))
+    return seats[1]
+
+
 def _field_at(model, lookup: str) -> models.Field:
     *relations, name = lookup.split("__")
     for relation in relations:
@@ -115,14 +129,10 @@ class ScopedQuerySet(models.QuerySet):
             condition |= Q(**{f"{_prefix(scope.unit)}pk__in": _units_above_groups(group_ids)})
         return self._distinct_where(condition)
 
-    def _during_tenure(self, person_id) -> ScopedQuerySet:
+    def _during_tenure(self, user) -> ScopedQuerySet:
         """Rows of the person's groups, limited to the time they sat in each (Scope.when)."""
-        from core.models import Membership
-
         scope = self._scope()
-        seats = list(
-            Membership.objects.filter(person_id=person_id).values_list("study_group_id", "start_date", "end_date")
-        )
+        seats = _seats_of(user)
         if not scope.when:
             return self._in_groups({group for group, _, _ in seats})
         if not scope.group:
@@ -165,7 +175,7 @@ class ScopedQuerySet(models.QuerySet):
         elif scope.private:
             rows = self._of_person(user.person_id)
         else:
-            rows = self._during_tenure(user.person_id) | self._of_person(user.person_id)
+            rows = self._during_tenure(user) | self._of_person(user.person_id)
         if scope.released and not policy.can(user, policy.Action.SEE_UNRELEASED):
             rows = rows._released()
         if scope.assigned:
