@@ -224,6 +224,10 @@ def job_run(*, job_id: int, task_id: str = "") -> ReportJob | None:
         _save_quietly(job, progress=min(max(percent, 0), 99), stage=stage[:100])
 
     path = job_path(job)
+    if job.runs > 1:
+        # A worker killed mid-build left its scratch folder behind (rendering.py builds in ".build-*").
+        for leftover in path.parent.glob(".build-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
     try:
         with translation.override(settings.LANGUAGE_CODE):
             build(ReportRequest.of_job(job), path, progress=progress)
