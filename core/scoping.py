@@ -73,6 +73,17 @@ def _seats_of(user) -> list[tuple]:
     return seats[1]
 
 
+def _units_above_groups_of(user, group_ids) -> list[int]:
+    """``_units_above_groups``, read once per user object (one request) for the same groups."""
+    key = tuple(sorted(group_ids))
+    if user is None:
+        return _units_above_groups(key)
+    cache = user.__dict__.setdefault("_scope_units_above", {})
+    if key not in cache:
+        cache[key] = _units_above_groups(key)
+    return cache[key]
+
+
 def _field_at(model, lookup: str) -> models.Field:
     *relations, name = lookup.split("__")
     for relation in relations:
@@ -118,7 +129,7 @@ class ScopedQuerySet(models.QuerySet):
         # A subquery keeps rows unique when a lookup crosses a to-many relation.
         return self.filter(pk__in=self.model._default_manager.filter(condition).values("pk"))
 
-    def _in_groups(self, group_ids, *, shared: bool = True) -> ScopedQuerySet:
+    def _in_groups(self, group_ids, *, shared: bool = True, user=None) -> ScopedQuerySet:
         scope = self._scope()
         if not scope.group and not (shared and scope.shared_down):
             return self.none()
@@ -126,7 +137,7 @@ class ScopedQuerySet(models.QuerySet):
         for lookup in scope.group:
             condition |= Q(**{f"{lookup}__in": group_ids})
         if shared and scope.shared_down:
-            condition |= Q(**{f"{_prefix(scope.unit)}pk__in": _units_above_groups(group_ids)})
+            condition |= Q(**{f"{_prefix(scope.unit)}pk__in": _units_above_groups_of(user, group_ids)})
         return self._distinct_where(condition)
 
     def _during_tenure(self, user) -> ScopedQuerySet:
@@ -134,7 +145,7 @@ class ScopedQuerySet(models.QuerySet):
         scope = self._scope()
         seats = _seats_of(user)
         if not scope.when:
-            return self._in_groups({group for group, _, _ in seats})
+            return self._in_groups({group for group, _, _ in seats}, user=user)
         if not scope.group:
             return self.none()
         condition = Q(pk__in=[])
@@ -171,7 +182,7 @@ class ScopedQuerySet(models.QuerySet):
         if kind == "unit":
             rows = self.under(user.scope_unit)
         elif kind == "group":
-            rows = self._in_groups([user.study_group_id])
+            rows = self._in_groups([user.study_group_id], user=user)
         elif scope.private:
             rows = self._of_person(user.person_id)
         else:

@@ -465,7 +465,9 @@ def _seat_on_day(day: str, **extra) -> QuerySet[Membership]:
     )
 
 
-def group_stats(groups: Groups, period: Period, *, now: datetime.datetime | None = None) -> dict[int, GroupStats]:
+def group_stats(
+    groups: Groups, period: Period, *, now: datetime.datetime | None = None, coverage: dict | None = None
+) -> dict[int, GroupStats]:
     """The numbers of each group for ``period``, by group id (groups without data included, at zero).
 
     ``groups`` is a queryset, a list of groups or an org node (every group under it). Seven queries
@@ -570,9 +572,10 @@ def group_stats(groups: Groups, period: Period, *, now: datetime.datetime | None
     for group_id, count, total in exams:
         result[group_id].exam_count, result[group_id].exam_total = count, total
 
-    for group_id, coverage in _coverage(ids, period, now=now, known={}).items():
-        result[group_id].topics_planned = coverage.planned
-        result[group_id].topics_covered = coverage.covered
+    # ``coverage``: the groups' topic_coverage() of the same period, when the caller has it already.
+    for group_id, covered in (coverage or _coverage(ids, period, now=now, known={})).items():
+        result[group_id].topics_planned = covered.planned
+        result[group_id].topics_covered = covered.covered
     return result
 
 
