@@ -400,10 +400,6 @@ class GroupArchive:
     coverage: GroupCoverage | None = None  # the plan topics of the year, as the coverage page counts them
 
 
-def _per_person(queryset: QuerySet, **aggregates) -> dict[int, dict]:
-    return {row.pop("person"): row for row in queryset.values("person").annotate(**aggregates).order_by()}
-
-
 def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime | None = None) -> GroupArchive:
     """The group's year: plans, sessions with counts, a row per member, research topics and totals.
 
@@ -448,14 +444,55 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
         for s in sessions
     ]
 
+    # Each member's figures come with their memberships, a subquery per figure (each scoped as its list is):
+    # attendance at past sessions while a member, speeches, reflections, self-study hours, articles, exam.
+    membership_on_day = (
+        Membership.objects.filter(study_group=group, person=OuterRef("person"), start_date__lte=OuterRef("day"))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")))
+        .values("pk")
+    )
+    attendance = (
+        Attendance.objects.visible_to(user)
+        .filter(session__in=sessions_in_year.filter(starts_at__lte=now))
+        .alias(day=TruncDate("session__starts_at"))
+        .filter(Exists(membership_on_day))
+    )
+    in_year = {"session__study_group": group, "session__starts_at__gte": start, "session__starts_at__lt": end}
+    mine = {"person": OuterRef("person_id")}
+
+    def per_person(queryset: QuerySet, value) -> Subquery:
+        return Subquery(queryset.filter(**mine).order_by().values("person").annotate(v=value).values("v"))
+
+    figures = {
+        "attended": per_person(attendance, Count("pk", filter=Q(status__in=ATTENDED))),
+        "leave": per_person(attendance, Count("pk", filter=Q(status=status.LEAVE))),
+        "absent": per_person(attendance, Count("pk", filter=Q(status=status.ABSENT))),
+        "makeups_owed": per_person(attendance, Count("pk", filter=Q(status=status.LEAVE, makeup_done_on__isnull=True))),
+        "speeches": per_person(Speech.objects.visible_to(user).filter(**in_year), Count("pk")),
+        "reflections": per_person(Reflection.objects.visible_to(user).filter(**in_year), Count("pk")),
+        "self_study_hours": per_person(
+            SelfStudy.objects.visible_to(user).filter(date__gte=jan1, date__lte=dec31), Sum("hours")
+        ),
+        "articles": per_person(
+            TheoryArticle.objects.visible_to(user).filter(written_on__gte=jan1, written_on__lte=dec31), Count("pk")
+        ),
+        "exam_score": Subquery(ExamScore.objects.visible_to(user).filter(year=year, **mine).values("score")[:1]),
+    }
     rows: dict[int, MemberRow] = {}
     memberships = (
         _overlapping_year(Membership.objects.visible_to(user).filter(study_group=group), year)
         .select_related("person")
+        .annotate(**{f"figure_{name}": value for name, value in figures.items()})
         .order_by("role_order", "person__name", "start_date", "pk")
     )
     for membership in memberships:
-        row = rows.setdefault(membership.person_id, MemberRow(person=membership.person, membership=membership))
+        row = rows.get(membership.person_id)
+        if row is None:
+            row = rows[membership.person_id] = MemberRow(person=membership.person, membership=membership)
+            for name in figures:
+                setattr(row, name, getattr(membership, f"figure_{name}") or 0)
+            row.self_study_hours = Decimal(row.self_study_hours)
+            row.exam_score = membership.figure_exam_score
         if membership.start_date >= row.membership.start_date:
             row.membership = membership
         span = period_in_year(membership, year)
@@ -467,55 +504,7 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
             if row.was_member_on(day):
                 row.sessions += 1
                 row.sessions_past += line.is_past
-
-    # Attendance at past sessions while a member, counted per person in SQL.
-    membership_on_day = (
-        Membership.objects.filter(study_group=group, person=OuterRef("person"), start_date__lte=OuterRef("day"))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")))
-        .values("pk")
-    )
-    attendance = _per_person(
-        Attendance.objects.visible_to(user)
-        .filter(session__in=sessions_in_year.filter(starts_at__lte=now), person_id__in=list(rows))
-        .alias(day=TruncDate("session__starts_at"))
-        .filter(Exists(membership_on_day)),
-        attended=Count("pk", filter=Q(status__in=ATTENDED)),
-        leave=Count("pk", filter=Q(status=status.LEAVE)),
-        absent=Count("pk", filter=Q(status=status.ABSENT)),
-        makeups_owed=Count("pk", filter=Q(status=status.LEAVE, makeup_done_on__isnull=True)),
-    )
-    # Each member's speeches, reflections, self-study hours, articles and exam score: one query, a
-    # subquery per figure (each scoped as its list is); the people are the visible memberships' above.
-    in_year = {"session__study_group": group, "session__starts_at__gte": start, "session__starts_at__lt": end}
-    mine = {"person": OuterRef("pk")}
-
-    def per_person(queryset: QuerySet, value) -> Subquery:
-        return Subquery(queryset.filter(**mine).order_by().values("person").annotate(v=value).values("v"))
-
-    figures = (
-        Person.objects.filter(pk__in=list(rows))
-        .values_list("pk")
-        .annotate(
-            speeches=per_person(Speech.objects.visible_to(user).filter(**in_year), Count("pk")),
-            reflections=per_person(Reflection.objects.visible_to(user).filter(**in_year), Count("pk")),
-            hours=per_person(SelfStudy.objects.visible_to(user).filter(date__gte=jan1, date__lte=dec31), Sum("hours")),
-            articles=per_person(
-                TheoryArticle.objects.visible_to(user).filter(written_on__gte=jan1, written_on__lte=dec31), Count("pk")
-            ),
-            exam=Subquery(ExamScore.objects.visible_to(user).filter(year=year, **mine).values("score")[:1]),
-        )
-    )
-    speeches_total = 0
-    for person_id, speech_count, reflection_count, hours, article_count, exam in figures.order_by():
-        row = rows[person_id]
-        for key, value in attendance.get(person_id, {}).items():
-            setattr(row, key, value)
-        row.speeches = speech_count or 0
-        row.reflections = reflection_count or 0
-        row.self_study_hours = hours or Decimal("0")
-        row.articles = article_count or 0
-        row.exam_score = exam
-        speeches_total += row.speeches
+    speeches_total = sum(row.speeches for row in rows.values())
 
     research_topics = list(
         ResearchTopic.objects.visible_to(user)
