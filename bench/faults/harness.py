@@ -102,6 +102,7 @@ def ensure_database() -> None:
         seed = [sys.executable, "bench/seed_demo.py", "--scale", "demo", "--keep", "--database-url", DATABASE_URL]
         subprocess.run(seed, cwd=BASE_DIR, check=True, stdout=subprocess.DEVNULL)
     VAR.mkdir(parents=True, exist_ok=True)
+    manage("migrate", "--noinput", "-v0")  # a cluster kept from before may predate the latest migrations
     manage("collectstatic", "--noinput", "-v0")
 
 

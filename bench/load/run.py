@@ -82,6 +82,8 @@ def main() -> int:
         "CELERY_DATA_DIR": str(VAR / "celery"),
     }
     manage = [sys.executable, "manage.py"]
+    # A database seeded before may predate the code's latest migrations.
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
     subprocess.run([sys.executable, "bench/load/prepare.py"], cwd=BASE_DIR, env=env, check=True)
 
