@@ -106,6 +106,8 @@ def _recent_changes(user, limit: int = 15) -> list[dict]:
         if connection.features.supports_slicing_ordering_in_compound:
             # Each table gives only its newest rows (read backwards on its history_date index).
             rows = rows.order_by("-history_date", "-history_id")[:limit]
+        else:
+            rows = rows.order_by()  # SQLite: no ORDER BY inside a UNION's parts (the union is ordered)
         parts.append(rows)
     if not parts:
         return []
