@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup setup-dev system-deps system-deps-test messages lint bench worker beat clean
+.PHONY: run test setup setup-dev system-deps system-deps-test messages lint bench load faults worker beat clean
 
 run: setup
 	$(MANAGE) migrate --noinput
@@ -63,6 +63,18 @@ lint: $(VENV)/.installed-dev
 bench: setup-dev
 	$(MANAGE) collectstatic --noinput -v0
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Load test (docs/benchmarks.md): the county demo on PostgreSQL (studycenter_bench_load), gunicorn, a Celery
+# worker on Redis, locust headless on loopback; then every write locust saw is checked in the database.
+# LOAD_ARGS="--users 10 --time 15 --reuse" for a short run on the database seeded before.
+LOAD_ARGS ?= --users 50 --time 60
+load: setup-dev
+	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
+
+# Fault scripts (bench/faults): each starts what it needs on a PostgreSQL cluster and a Redis of its own,
+# injects its fault, checks and cleans up.
+faults: setup-dev
+	$(BIN)/python bench/faults/run_all.py $(FAULTS_ARGS)
 
 # Production: one process each (see README); `make run` starts both in one for the demo.
 worker: setup

@@ -59,6 +59,31 @@ def _units_above_groups(group_ids) -> list[int]:
     return sorted(ids)
 
 
+def _seats_of(user) -> list[tuple]:
+    """A person's seats (group, start, end), read once for the user object: a page scoping several
+    querysets to a member reads them once (the user object lives for one request)."""
+    from core.models import Membership
+
+    seats = getattr(user, "_scope_seats", None)
+    if seats is None or seats[0] != user.person_id:
+        rows = Membership.objects.filter(person_id=user.person_id).values_list(
+            "study_group_id", "start_date", "end_date"
+        )
+        seats = user._scope_seats = (user.person_id, list(rows))
+    return seats[1]
+
+
+def _units_above_groups_of(user, group_ids) -> list[int]:
+    """``_units_above_groups``, read once per user object (one request) for the same groups."""
+    key = tuple(sorted(group_ids))
+    if user is None:
+        return _units_above_groups(key)
+    cache = user.__dict__.setdefault("_scope_units_above", {})
+    if key not in cache:
+        cache[key] = _units_above_groups(key)
+    return cache[key]
+
+
 def _field_at(model, lookup: str) -> models.Field:
     *relations, name = lookup.split("__")
     for relation in relations:
@@ -104,7 +129,7 @@ class ScopedQuerySet(models.QuerySet):
         # A subquery keeps rows unique when a lookup crosses a to-many relation.
         return self.filter(pk__in=self.model._default_manager.filter(condition).values("pk"))
 
-    def _in_groups(self, group_ids, *, shared: bool = True) -> ScopedQuerySet:
+    def _in_groups(self, group_ids, *, shared: bool = True, user=None) -> ScopedQuerySet:
         scope = self._scope()
         if not scope.group and not (shared and scope.shared_down):
             return self.none()
@@ -112,19 +137,15 @@ class ScopedQuerySet(models.QuerySet):
         for lookup in scope.group:
             condition |= Q(**{f"{lookup}__in": group_ids})
         if shared and scope.shared_down:
-            condition |= Q(**{f"{_prefix(scope.unit)}pk__in": _units_above_groups(group_ids)})
+            condition |= Q(**{f"{_prefix(scope.unit)}pk__in": _units_above_groups_of(user, group_ids)})
         return self._distinct_where(condition)
 
-    def _during_tenure(self, person_id) -> ScopedQuerySet:
+    def _during_tenure(self, user) -> ScopedQuerySet:
         """Rows of the person's groups, limited to the time they sat in each (Scope.when)."""
-        from core.models import Membership
-
         scope = self._scope()
-        seats = list(
-            Membership.objects.filter(person_id=person_id).values_list("study_group_id", "start_date", "end_date")
-        )
+        seats = _seats_of(user)
         if not scope.when:
-            return self._in_groups({group for group, _, _ in seats})
+            return self._in_groups({group for group, _, _ in seats}, user=user)
         if not scope.group:
             return self.none()
         condition = Q(pk__in=[])
@@ -161,11 +182,11 @@ class ScopedQuerySet(models.QuerySet):
         if kind == "unit":
             rows = self.under(user.scope_unit)
         elif kind == "group":
-            rows = self._in_groups([user.study_group_id])
+            rows = self._in_groups([user.study_group_id], user=user)
         elif scope.private:
             rows = self._of_person(user.person_id)
         else:
-            rows = self._during_tenure(user.person_id) | self._of_person(user.person_id)
+            rows = self._during_tenure(user) | self._of_person(user.person_id)
         if scope.released and not policy.can(user, policy.Action.SEE_UNRELEASED):
             rows = rows._released()
         if scope.assigned:

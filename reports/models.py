@@ -78,6 +78,7 @@ class ReportJob(AuditedModel):
     dispatched_at = models.DateTimeField(_("sent to the worker at"), null=True, blank=True)
     dispatch_attempts = models.PositiveSmallIntegerField(default=0)
     task_id = models.CharField(max_length=50, blank=True)
+    runs = models.PositiveSmallIntegerField(default=0, editable=False)  # renderings started (services._claim)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     file_path = models.CharField(max_length=255, blank=True, editable=False)  # relative to MEDIA_ROOT

@@ -182,6 +182,9 @@ def stored_path(job: ReportJob) -> Path:
     return Path(settings.MEDIA_ROOT) / job.file_path
 
 
+MAX_RUNS = 2  # a job whose worker dies twice under it is failed, not sent round again
+
+
 def _claim(job_id: int, task_id: str) -> ReportJob | None:
     """Lock the job and mark it running; None when there is nothing to do (done, failed, or running elsewhere)."""
     with transaction.atomic():
@@ -189,10 +192,14 @@ def _claim(job_id: int, task_id: str) -> ReportJob | None:
         if job is None or job.status in (Status.DONE, Status.FAILED):
             return None
         if job.status == Status.RUNNING:
-            if task_id and job.task_id == task_id:
-                # The same delivery again: the worker died rendering it (time or memory limit).
+            if not task_id or job.task_id != task_id:
+                return None  # running elsewhere
+            # The same delivery again: the worker died rendering it (killed, restarted, out of memory). Once
+            # is an accident, rendered again from the start; a second time the job itself kills the worker.
+            if job.runs >= MAX_RUNS:
                 _fail(job, _("The rendering was stopped because it took too long or used too much memory."))
-            return None
+                return None
+        job.runs += 1
         job.status = Status.RUNNING
         job.task_id = task_id
         job.started_at = timezone.now()
@@ -217,6 +224,10 @@ def job_run(*, job_id: int, task_id: str = "") -> ReportJob | None:
         _save_quietly(job, progress=min(max(percent, 0), 99), stage=stage[:100])
 
     path = job_path(job)
+    if job.runs > 1:
+        # A worker killed mid-build left its scratch folder behind (rendering.py builds in ".build-*").
+        for leftover in path.parent.glob(".build-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
     try:
         with translation.override(settings.LANGUAGE_CODE):
             build(ReportRequest.of_job(job), path, progress=progress)

@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -109,8 +110,26 @@ def _overlapping_year(memberships: QuerySet, year: int) -> QuerySet:
     )
 
 
-def _attachments(user) -> Prefetch:
-    return Prefetch("attachments", queryset=Attachment.objects.visible_to(user).order_by("created_at", "pk"))
+def _attach_files(user, *owner_lists: list) -> None:
+    """Each owner's visible attachments (``owner.attachments.all``), for owners of several models in one
+    query, where a prefetch per list would make one each."""
+    owners = [owner for owners in owner_lists for owner in owners]
+    if not owners:
+        return
+    types = ContentType.objects.get_for_models(*{type(owner) for owner in owners})
+    condition = Q(pk__in=[])
+    for model, content_type in types.items():
+        ids = [owner.pk for owner in owners if type(owner) is model]
+        condition |= Q(owner_type=content_type, owner_id__in=ids)
+    found: dict[tuple, list] = {}
+    for attachment in Attachment.objects.visible_to(user).filter(condition).order_by("created_at", "pk"):
+        found.setdefault((attachment.owner_type_id, attachment.owner_id), []).append(attachment)
+    for owner in owners:
+        files = Attachment.objects.none()
+        files._result_cache = found.get((types[type(owner)].pk, owner.pk), [])
+        files._prefetch_done = True
+        # Where the prefetch would put them: owner.attachments.all() reads them without a query.
+        owner.__dict__.setdefault("_prefetched_objects_cache", {})["attachments"] = files
 
 
 # --- one member's year ---------------------------------------------------------------------------
@@ -206,15 +225,18 @@ def member_archive(*, user, person: Person, year: int, now: datetime.datetime | 
             while_member |= Q(study_group_id=membership.study_group_id, starts_at__gte=lo, starts_at__lt=hi)
     sessions: list[StudySession] = []
     if while_member:
-        mine = Attendance.objects.visible_to(user).filter(person=person)
+        # The member's attendance (one row at most per session) joined to its session, not prefetched. It is
+        # scoped as its session is (Attendance.scope: the session's group, unit and start), so the attendance
+        # at a visible session is visible.
+        condition = Q(attendances__person=person)
         sessions = list(
             StudySession.objects.visible_to(user)
             .filter(while_member)
-            .select_related("study_group", "host")
-            .prefetch_related(Prefetch("attendances", queryset=mine, to_attr="mine"))
+            .annotate(mine=FilteredRelation("attendances", condition=condition))
+            .select_related("study_group", "host", "mine")
             .order_by("starts_at", "pk")
         )
-    lines = [SessionLine(s, s.mine[0] if s.mine else None, s.starts_at <= now) for s in sessions]
+    lines = [SessionLine(s, getattr(s, "mine", None), s.starts_at <= now) for s in sessions]  # unset: none
 
     in_year = {"session__starts_at__gte": start, "session__starts_at__lt": end}
     speeches = list(
@@ -227,7 +249,6 @@ def member_archive(*, user, person: Person, year: int, now: datetime.datetime | 
         Reflection.objects.visible_to(user)
         .filter(person=person, **in_year)
         .select_related("session__study_group")
-        .prefetch_related(_attachments(user))
         .order_by("session__starts_at", "pk")
     )
     self_studies = list(
@@ -238,12 +259,16 @@ def member_archive(*, user, person: Person, year: int, now: datetime.datetime | 
     for membership in memberships:
         unit = membership.study_group.unit
         unit_ids.update([unit.pk, *unit.ancestor_ids])
-    progress = ReadingProgress.objects.visible_to(user).filter(person=person)
+    # The member's progress on each reading rides on the reading's row (one row at most per person).
+    progress = ReadingProgress.objects.visible_to(user).filter(person=person, reading=OuterRef("pk")).order_by()
     readings = [
-        ReadingLine(r, r.mine[0] if r.mine else None)
+        ReadingLine(r, ReadingProgress(pk=r.my_progress, finished_on=r.my_finished_on) if r.my_progress else None)
         for r in RequiredReading.objects.visible_to(user)
         .filter(unit_id__in=unit_ids, year=year)
-        .prefetch_related(Prefetch("progress", queryset=progress, to_attr="mine"))
+        .annotate(
+            my_progress=Subquery(progress.values("pk")[:1]),
+            my_finished_on=Subquery(progress.values("finished_on")[:1]),
+        )
         .order_by("order", "title", "pk")
     ]
     group_ids = {m.study_group_id for m in memberships}
@@ -251,15 +276,14 @@ def member_archive(*, user, person: Person, year: int, now: datetime.datetime | 
         ResearchTopic.objects.visible_to(user)
         .filter(research_topics_of(Period.year(year)), lead=person, study_group_id__in=group_ids)
         .select_related("study_group")
-        .prefetch_related(_attachments(user))
         .order_by("assigned_on", "pk")
     )
     articles = list(
         TheoryArticle.objects.visible_to(user)
         .filter(person=person, written_on__gte=jan1, written_on__lte=dec31)
-        .prefetch_related(_attachments(user))
         .order_by("written_on", "pk")
     )
+    _attach_files(user, reflections, research_topics, articles)
     exam = ExamScore.objects.visible_to(user).filter(person=person, year=year).first()
 
     summary = MemberSummary(
@@ -376,10 +400,6 @@ class GroupArchive:
     coverage: GroupCoverage | None = None  # the plan topics of the year, as the coverage page counts them
 
 
-def _per_person(queryset: QuerySet, **aggregates) -> dict[int, dict]:
-    return {row.pop("person"): row for row in queryset.values("person").annotate(**aggregates).order_by()}
-
-
 def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime | None = None) -> GroupArchive:
     """The group's year: plans, sessions with counts, a row per member, research topics and totals.
 
@@ -415,7 +435,7 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
             n_leave=Count("attendances", filter=Q(attendances__status=status.LEAVE)),
             n_absent=Count("attendances", filter=Q(attendances__status=status.ABSENT)),
         )
-        .prefetch_related(Prefetch("speeches", queryset=speeches), _attachments(user))
+        .prefetch_related(Prefetch("speeches", queryset=speeches))
         .order_by("starts_at", "pk")
     )
     record_due = now - datetime.timedelta(days=settings.RECORD_REMINDER_DAYS)
@@ -424,14 +444,55 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
         for s in sessions
     ]
 
+    # Each member's figures come with their memberships, a subquery per figure (each scoped as its list is):
+    # attendance at past sessions while a member, speeches, reflections, self-study hours, articles, exam.
+    membership_on_day = (
+        Membership.objects.filter(study_group=group, person=OuterRef("person"), start_date__lte=OuterRef("day"))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")))
+        .values("pk")
+    )
+    attendance = (
+        Attendance.objects.visible_to(user)
+        .filter(session__in=sessions_in_year.filter(starts_at__lte=now))
+        .alias(day=TruncDate("session__starts_at"))
+        .filter(Exists(membership_on_day))
+    )
+    in_year = {"session__study_group": group, "session__starts_at__gte": start, "session__starts_at__lt": end}
+    mine = {"person": OuterRef("person_id")}
+
+    def per_person(queryset: QuerySet, value) -> Subquery:
+        return Subquery(queryset.filter(**mine).order_by().values("person").annotate(v=value).values("v"))
+
+    figures = {
+        "attended": per_person(attendance, Count("pk", filter=Q(status__in=ATTENDED))),
+        "leave": per_person(attendance, Count("pk", filter=Q(status=status.LEAVE))),
+        "absent": per_person(attendance, Count("pk", filter=Q(status=status.ABSENT))),
+        "makeups_owed": per_person(attendance, Count("pk", filter=Q(status=status.LEAVE, makeup_done_on__isnull=True))),
+        "speeches": per_person(Speech.objects.visible_to(user).filter(**in_year), Count("pk")),
+        "reflections": per_person(Reflection.objects.visible_to(user).filter(**in_year), Count("pk")),
+        "self_study_hours": per_person(
+            SelfStudy.objects.visible_to(user).filter(date__gte=jan1, date__lte=dec31), Sum("hours")
+        ),
+        "articles": per_person(
+            TheoryArticle.objects.visible_to(user).filter(written_on__gte=jan1, written_on__lte=dec31), Count("pk")
+        ),
+        "exam_score": Subquery(ExamScore.objects.visible_to(user).filter(year=year, **mine).values("score")[:1]),
+    }
     rows: dict[int, MemberRow] = {}
     memberships = (
         _overlapping_year(Membership.objects.visible_to(user).filter(study_group=group), year)
         .select_related("person")
+        .annotate(**{f"figure_{name}": value for name, value in figures.items()})
         .order_by("role_order", "person__name", "start_date", "pk")
     )
     for membership in memberships:
-        row = rows.setdefault(membership.person_id, MemberRow(person=membership.person, membership=membership))
+        row = rows.get(membership.person_id)
+        if row is None:
+            row = rows[membership.person_id] = MemberRow(person=membership.person, membership=membership)
+            for name in figures:
+                setattr(row, name, getattr(membership, f"figure_{name}") or 0)
+            row.self_study_hours = Decimal(row.self_study_hours)
+            row.exam_score = membership.figure_exam_score
         if membership.start_date >= row.membership.start_date:
             row.membership = membership
         span = period_in_year(membership, year)
@@ -443,57 +504,20 @@ def group_archive(*, user, group: StudyGroup, year: int, now: datetime.datetime 
             if row.was_member_on(day):
                 row.sessions += 1
                 row.sessions_past += line.is_past
-
-    # Attendance at past sessions while a member, counted per person in SQL.
-    membership_on_day = (
-        Membership.objects.filter(study_group=group, person=OuterRef("person"), start_date__lte=OuterRef("day"))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")))
-        .values("pk")
-    )
-    attendance = _per_person(
-        Attendance.objects.visible_to(user)
-        .filter(session__in=sessions_in_year.filter(starts_at__lte=now), person_id__in=list(rows))
-        .alias(day=TruncDate("session__starts_at"))
-        .filter(Exists(membership_on_day)),
-        attended=Count("pk", filter=Q(status__in=ATTENDED)),
-        leave=Count("pk", filter=Q(status=status.LEAVE)),
-        absent=Count("pk", filter=Q(status=status.ABSENT)),
-        makeups_owed=Count("pk", filter=Q(status=status.LEAVE, makeup_done_on__isnull=True)),
-    )
-    in_year = {"session__study_group": group, "session__starts_at__gte": start, "session__starts_at__lt": end}
-    speech_counts = _per_person(Speech.objects.visible_to(user).filter(**in_year), n=Count("pk"))
-    reflection_counts = _per_person(Reflection.objects.visible_to(user).filter(**in_year), n=Count("pk"))
-    members_in_year = {"person_id__in": list(rows)}
-    hours = _per_person(
-        SelfStudy.objects.visible_to(user).filter(date__gte=jan1, date__lte=dec31, **members_in_year),
-        hours=Sum("hours"),
-    )
-    articles = _per_person(
-        TheoryArticle.objects.visible_to(user).filter(written_on__gte=jan1, written_on__lte=dec31, **members_in_year),
-        n=Count("pk"),
-    )
-    exams = dict(ExamScore.objects.visible_to(user).filter(year=year, **members_in_year).values_list("person", "score"))
-    for person_id, row in rows.items():
-        for key, value in attendance.get(person_id, {}).items():
-            setattr(row, key, value)
-        row.speeches = speech_counts.get(person_id, {}).get("n", 0)
-        row.reflections = reflection_counts.get(person_id, {}).get("n", 0)
-        row.self_study_hours = hours.get(person_id, {}).get("hours") or Decimal("0")
-        row.articles = articles.get(person_id, {}).get("n", 0)
-        row.exam_score = exams.get(person_id)
+    speeches_total = sum(row.speeches for row in rows.values())
 
     research_topics = list(
         ResearchTopic.objects.visible_to(user)
         .filter(research_topics_of(period), study_group=group)
         .select_related("lead")
-        .prefetch_related(_attachments(user))
         .order_by("assigned_on", "pk")
     )
+    _attach_files(user, sessions, research_topics)
     members = list(rows.values())
-    stats = group_stats([group], period, now=now)[group.pk]
+    stats = group_stats([group], period, now=now, coverage={group.pk: coverage})[group.pk]
     totals = GroupTotals(
         **asdict(stats),
-        speeches=sum(c["n"] for c in speech_counts.values()),
+        speeches=speeches_total,
         self_study_hours=sum((r.self_study_hours for r in members), Decimal("0")),
         articles=sum(r.articles for r in members),
     )

@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import policy
+from core.aggregates import aggregate_together
 from core.models import Membership, OrgUnit, Person, StudyGroup
 from studygroups.models import Attendance, ReadingProgress, Reflection, RequiredReading, StudySession
-from studygroups.selectors.stats import ATTENDED, Period, topic_coverage, total_stats, with_record_flags
+from studygroups.selectors.stats import ATTENDED, Period, topic_coverage, with_record_flags
 
 UPCOMING_SHOWN = 8  # sessions listed on a dashboard; the figure links to all of them
 
@@ -101,53 +102,66 @@ def owed_makeups_of(user, now: datetime.datetime) -> QuerySet[Attendance]:
 
 def _upcoming(user, now: datetime.datetime) -> dict:
     sessions = visible_sessions(user).filter(session_state(SessionState.UPCOMING, now=now))
-    return {
-        "upcoming_count": sessions.count(),
-        "upcoming": list(sessions.select_related("study_group").order_by("starts_at", "pk")[:UPCOMING_SHOWN]),
-    }
+    # The count of them all rides on the rows shown (a window over the whole filtered set): one query.
+    shown = list(
+        sessions.select_related("study_group")
+        .annotate(total=Window(Count("pk")))
+        .order_by("starts_at", "pk")[:UPCOMING_SHOWN]
+    )
+    return {"upcoming_count": shown[0].total if shown else 0, "upcoming": shown}
 
 
 # --- panels: each takes (user, today) ------------------------------------------------------------
 
 
 def county_state(user, today: datetime.date) -> dict:
-    """What a county (or region) has: departments, townships, study groups and people, as their lists show them."""
-    units = OrgUnit.objects.visible_to(user).aggregate(
-        departments=Count("pk", filter=Q(kind=OrgUnit.Kind.DEPARTMENT)),
-        townships=Count("pk", filter=Q(kind=OrgUnit.Kind.TOWNSHIP)),
+    """What a county (or region) has: departments, townships, study groups and people, as their lists show them
+    (one query)."""
+    units = OrgUnit.objects.visible_to(user)
+    return aggregate_together(
+        (
+            units,
+            {
+                "departments": Count("pk", filter=Q(kind=OrgUnit.Kind.DEPARTMENT)),
+                "townships": Count("pk", filter=Q(kind=OrgUnit.Kind.TOWNSHIP)),
+            },
+        ),
+        (StudyGroup.objects.visible_to(user), {"groups": Count("pk")}),
+        (Person.objects.visible_to(user), {"people": Count("pk")}),
     )
-    return {
-        **units,
-        "groups": StudyGroup.objects.visible_to(user).count(),
-        "people": Person.objects.visible_to(user).count(),
-    }
 
 
 def year_state(user, today: datetime.date) -> dict:
-    """This year's state of the visible groups: what is held, what is missing, what came late, what is owed
-    (the definitions of ``selectors.stats``)."""
-    stats = total_stats(StudyGroup.objects.visible_to(user), Period.year(today.year), now=timezone.now())
-    return {
-        "year": today.year,
-        "year_str": str(today.year),
-        "held": stats.sessions_held,
-        "scheduled": stats.sessions_scheduled,
-        "missing_record": stats.records_missing,
-        "late_record": stats.records_late,
-        "open_makeups": stats.makeups_owed,
-    }
+    """This year's state of the visible groups: what is held, what is missing, what came late, what is owed,
+    in one query (the definitions of ``selectors.stats.group_stats`` and of the session list's states)."""
+    now = timezone.now()
+    period = Period.year(today.year)
+    groups = StudyGroup.objects.visible_to(user)
+    in_year = Q(starts_at__gte=period.start, starts_at__lt=period.end)
+    sessions = with_record_flags(StudySession.objects.filter(in_year, study_group__in=groups))
+    attendance = Attendance.objects.filter(session__in=sessions.values("pk"))
+    figures = aggregate_together(
+        (
+            sessions,
+            {
+                "held": Count("pk", filter=session_state(SessionState.HELD, now=now)),
+                "scheduled": Count("pk", filter=session_state(SessionState.UPCOMING, now=now)),
+                "missing_record": Count("pk", filter=session_state(SessionState.RECORD_OVERDUE, now=now)),
+                "late_record": Count("pk", filter=session_state(SessionState.LATE, now=now)),
+            },
+        ),
+        (makeups_owed(attendance, now=now), {"open_makeups": Count("pk")}),
+    )
+    return {"year": today.year, "year_str": str(today.year), **figures}
 
 
 def behind_plan(user, today: datetime.date) -> dict:
     """Groups with planned topics of this year overdue (as the plan coverage page counts them)."""
-    coverage = topic_coverage(
-        StudyGroup.objects.visible_to(user).select_related("unit").order_by("unit__path", "unit__name"),
-        Period.year(today.year),
-    )
+    # The groups' names come with their ids (the coverage needs every id): no second query for the names.
+    groups = list(StudyGroup.objects.visible_to(user).only("pk", "name").order_by())
+    coverage = topic_coverage(groups, Period.year(today.year))
     behind = [row for row in coverage.values() if row.overdue]
-    names = dict(
-        StudyGroup.objects.filter(pk__in=[row.group_id for row in behind]).values_list("pk", "name").order_by()
-    )
+    names = {group.pk: group.name for group in groups}
     behind.sort(key=lambda row: (-len(row.overdue), names[row.group_id]))
     shown = [{"pk": row.group_id, "name": names[row.group_id], "overdue": len(row.overdue)} for row in behind[:8]]
     return {"year": today.year, "count": len(behind), "groups": shown}

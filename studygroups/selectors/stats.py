@@ -66,12 +66,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.aggregates import aggregate_together
 from core.models import Membership, OrgUnit, StudyGroup
 from studygroups.models import Attendance, ExamScore, Plan, PlanTopic, Reflection, ResearchTopic, StudySession
 
@@ -464,11 +466,14 @@ def _seat_on_day(day: str, **extra) -> QuerySet[Membership]:
     )
 
 
-def group_stats(groups: Groups, period: Period, *, now: datetime.datetime | None = None) -> dict[int, GroupStats]:
+def group_stats(
+    groups: Groups, period: Period, *, now: datetime.datetime | None = None, coverage: dict | None = None
+) -> dict[int, GroupStats]:
     """The numbers of each group for ``period``, by group id (groups without data included, at zero).
 
     ``groups`` is a queryset, a list of groups or an org node (every group under it). Seven queries
-    whatever the number of groups (eight for a queryset or node, which is read for the ids first).
+    whatever the number of groups, three for one group (one more for a queryset or node, which is read for
+    the ids first; two fewer when the caller gives the ``coverage``).
     """
     now = now or timezone.now()
     ids, _known = _resolve(groups)
@@ -483,95 +488,152 @@ def group_stats(groups: Groups, period: Period, *, now: datetime.datetime | None
         Q(study_group__memberships__end_date__isnull=True) | Q(study_group__memberships__end_date__gte=F("day"))
     )
     is_held = Q(starts_at__lte=now)
-    rows = (
-        with_record_flags(sessions)
-        .alias(day=TruncDate("starts_at"))
-        .values("study_group_id", "kind")
-        .annotate(
-            held=Count("pk", filter=is_held, distinct=True),
-            scheduled=Count("pk", filter=~is_held, distinct=True),
-            late=Count("pk", filter=is_held & Q(record_late=True), distinct=True),
-            missing=Count("pk", filter=Q(ends_at__lte=record_due, has_record=False), distinct=True),
-            expected=Count("study_group__memberships", filter=is_held & seat),
-            leader_expected=Count(
-                "study_group__memberships",
-                filter=is_held & seat & Q(study_group__memberships__role=Membership.Role.LEADER),
-            ),
-        )
-        .order_by()
-    )
-    for row in rows:
-        stats = result[row["study_group_id"]]
-        if row["held"]:
-            stats.sessions_held_by_kind[row["kind"]] = row["held"]
-        stats.sessions_scheduled += row["scheduled"]
-        stats.records_late += row["late"]
-        stats.records_missing += row["missing"]
-        stats.expected += row["expected"]
-        stats.leader_expected += row["leader_expected"]
+    session_rows = with_record_flags(sessions).alias(day=TruncDate("starts_at"))
+    session_figures = {
+        "scheduled": Count("pk", filter=~is_held, distinct=True),
+        "late": Count("pk", filter=is_held & Q(record_late=True), distinct=True),
+        "missing": Count("pk", filter=Q(ends_at__lte=record_due, has_record=False), distinct=True),
+        "expected": Count("study_group__memberships", filter=is_held & seat),
+        "leader_expected": Count(
+            "study_group__memberships",
+            filter=is_held & seat & Q(study_group__memberships__role=Membership.Role.LEADER),
+        ),
+    }
 
     # Attendance of the people seated on the session's day.
     status = Attendance.Status
-    attendance = (
+    attendance_rows = (
         Attendance.objects.filter(session__in=held.values("pk"))
         .alias(day=TruncDate("session__starts_at"))
         .alias(seated=Exists(_seat_on_day("day")), leads=Exists(_seat_on_day("day", role=Membership.Role.LEADER)))
         .filter(seated=True)
-        .values("session__study_group_id")
-        .annotate(
-            present=Count("pk", filter=Q(status=status.PRESENT)),
-            late=Count("pk", filter=Q(status=status.LATE)),
-            leave=Count("pk", filter=Q(status=status.LEAVE)),
-            absent=Count("pk", filter=Q(status=status.ABSENT)),
-            leader_attended=Count("pk", filter=Q(leads=True, status__in=ATTENDED)),
-            makeups_owed=Count("pk", filter=Q(status=status.LEAVE, makeup_done_on__isnull=True)),
-            makeups_done=Count("pk", filter=Q(makeup_done_on__isnull=False)),
-        )
-        .order_by()
     )
-    for row in attendance:
-        stats = result[row.pop("session__study_group_id")]
-        for key, value in row.items():
-            setattr(stats, key, value)
-
-    reflections = (
-        Reflection.objects.filter(session__in=held.values("pk"))
-        .values_list("session__study_group_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for group_id, n in reflections:
-        result[group_id].reflections = n
-
-    research = (
-        ResearchTopic.objects.filter(research_topics_of(period), study_group_id__in=ids)
-        .annotate(state=research_state_at(period.last_day))
-        .values_list("study_group_id", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for group_id, state, n in research:
-        result[group_id].research_by_status[state] = n
-
-    # Each person seated in the group during the period once, with their score of the period's year: the seats
-    # read with each one's score (an index lookup), summed here; two correlated aggregates per group took a
-    # third of these numbers' time.
-    score = ExamScore.objects.filter(year=period.calendar_year, person_id=OuterRef("person_id")).values("score")
-    seated = {
-        (group_id, person_id): value
-        for group_id, person_id, value in Membership.objects.filter(seats_overlapping(period), study_group_id__in=ids)
-        .annotate(score=Subquery(score[:1]))
-        .filter(score__isnull=False)
-        .values_list("study_group_id", "person_id", "score")
+    attendance_figures = {
+        "present": Count("pk", filter=Q(status=status.PRESENT)),
+        "late": Count("pk", filter=Q(status=status.LATE)),
+        "leave": Count("pk", filter=Q(status=status.LEAVE)),
+        "absent": Count("pk", filter=Q(status=status.ABSENT)),
+        "leader_attended": Count("pk", filter=Q(leads=True, status__in=ATTENDED)),
+        "makeups_owed": Count("pk", filter=Q(status=status.LEAVE, makeup_done_on__isnull=True)),
+        "makeups_done": Count("pk", filter=Q(makeup_done_on__isnull=False)),
     }
-    for (group_id, _person), value in seated.items():
-        result[group_id].exam_count += 1
-        result[group_id].exam_total += value
+    reflection_rows = Reflection.objects.filter(session__in=held.values("pk"))
+    research_rows = ResearchTopic.objects.filter(research_topics_of(period), study_group_id__in=ids).annotate(
+        state=research_state_at(period.last_day)
+    )
+    if len(ids) == 1:
+        # One group (an archive, a group's page): the five figures in one statement, without grouping.
+        _one_group(
+            result[ids[0]],
+            session_rows,
+            session_figures,
+            is_held,
+            attendance_rows,
+            attendance_figures,
+            reflection_rows,
+            research_rows,
+            ExamScore.objects.filter(
+                year=period.calendar_year,
+                person_id__in=Membership.objects.filter(seats_overlapping(period), study_group_id=ids[0]).values(
+                    "person_id"
+                ),
+            ),
+        )
+    else:
+        rows = (
+            session_rows.values("study_group_id", "kind")
+            .annotate(held=Count("pk", filter=is_held, distinct=True), **session_figures)
+            .order_by()
+        )
+        for row in rows:
+            stats = result[row["study_group_id"]]
+            if row["held"]:
+                stats.sessions_held_by_kind[row["kind"]] = row["held"]
+            stats.sessions_scheduled += row["scheduled"]
+            stats.records_late += row["late"]
+            stats.records_missing += row["missing"]
+            stats.expected += row["expected"]
+            stats.leader_expected += row["leader_expected"]
 
-    for group_id, coverage in _coverage(ids, period, now=now, known={}).items():
-        result[group_id].topics_planned = coverage.planned
-        result[group_id].topics_covered = coverage.covered
+        attendance = attendance_rows.values("session__study_group_id").annotate(**attendance_figures).order_by()
+        for row in attendance:
+            stats = result[row.pop("session__study_group_id")]
+            for key, value in row.items():
+                setattr(stats, key, value)
+
+        reflections = reflection_rows.values_list("session__study_group_id").annotate(n=Count("pk")).order_by()
+        for group_id, n in reflections:
+            result[group_id].reflections = n
+
+        research = research_rows.values_list("study_group_id", "state").annotate(n=Count("pk")).order_by()
+        for group_id, state, n in research:
+            result[group_id].research_by_status[state] = n
+
+        # Each person seated in the group during the period once, with their score of the period's year: the
+        # seats read with each one's score (an index lookup), summed here; two correlated aggregates per group
+        # took a third of these numbers' time.
+        score = ExamScore.objects.filter(year=period.calendar_year, person_id=OuterRef("person_id")).values("score")
+        seated = {
+            (group_id, person_id): value
+            for group_id, person_id, value in Membership.objects.filter(
+                seats_overlapping(period), study_group_id__in=ids
+            )
+            .annotate(score=Subquery(score[:1]))
+            .filter(score__isnull=False)
+            .values_list("study_group_id", "person_id", "score")
+        }
+        for (group_id, _person), value in seated.items():
+            result[group_id].exam_count += 1
+            result[group_id].exam_total += value
+
+    # ``coverage``: the groups' topic_coverage() of the same period, when the caller has it already.
+    for group_id, covered in (coverage or _coverage(ids, period, now=now, known={})).items():
+        result[group_id].topics_planned = covered.planned
+        result[group_id].topics_covered = covered.covered
     return result
+
+
+_RESEARCH_STATES = (*RESEARCH.values, "applied", "reported", "researching")
+
+
+def _one_group(
+    stats: GroupStats,
+    session_rows,
+    session_figures: dict,
+    is_held: Q,
+    attendance_rows,
+    attendance_figures: dict,
+    reflection_rows,
+    research_rows,
+    scores,
+) -> None:
+    """``group_stats`` of one group in one query: what the grouped queries count by kind or state becomes a
+    conditional count per kind or state (the same rows, the same definitions)."""
+    held = {f"held_{kind}": Count("pk", filter=is_held & Q(kind=kind), distinct=True) for kind in StudySession.Kind}
+    research = {f"research_{state}": Count("pk", filter=Q(state=state)) for state in dict.fromkeys(_RESEARCH_STATES)}
+    figures = aggregate_together(
+        (session_rows, held | {f"session_{key}": value for key, value in session_figures.items()}),
+        (attendance_rows, {f"attendance_{key}": value for key, value in attendance_figures.items()}),
+        (reflection_rows, {"reflections": Count("pk")}),
+        (research_rows, research),
+        (scores, {"exam_count": Count("pk"), "exam_total": Sum("score")}),
+    )
+    stats.sessions_held_by_kind = {
+        kind: figures[f"held_{kind}"] for kind in StudySession.Kind if figures[f"held_{kind}"]
+    }
+    stats.sessions_scheduled = figures["session_scheduled"]
+    stats.records_late = figures["session_late"]
+    stats.records_missing = figures["session_missing"]
+    stats.expected = figures["session_expected"]
+    stats.leader_expected = figures["session_leader_expected"]
+    for key in attendance_figures:
+        setattr(stats, key, figures[f"attendance_{key}"])
+    stats.reflections = figures["reflections"]
+    stats.research_by_status = {
+        state: figures[f"research_{state}"] for state in dict.fromkeys(_RESEARCH_STATES) if figures[f"research_{state}"]
+    }
+    if figures["exam_count"]:
+        stats.exam_count, stats.exam_total = figures["exam_count"], figures["exam_total"]
 
 
 def total_stats(groups: Groups, period: Period, *, now: datetime.datetime | None = None) -> GroupStats:

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
@@ -25,6 +26,7 @@ def archive_people(user):
 
 
 @login_required
+@transaction.non_atomic_requests  # reads only: no transaction to open and close
 def member_archive(request, pk):
     person = get_object_or_404(archive_people(request.user).select_related("unit"), pk=pk)
     today = timezone.localdate()
@@ -35,6 +37,7 @@ def member_archive(request, pk):
 
 
 @login_required
+@transaction.non_atomic_requests  # reads only: no transaction to open and close
 def group_archive(request, pk):
     group = get_object_or_404(StudyGroup.objects.visible_to(request.user).select_related("unit"), pk=pk)
     if not policy.can(request.user, policy.Action.BROWSE):

@@ -174,17 +174,24 @@ def test_a_transient_error_that_persists_ends_failed(
     assert len(calls) == 4 and job.status == Status.FAILED and "持续无法连接" in job.error
 
 
-def test_a_redelivered_task_whose_worker_died_ends_failed_instead_of_looping(
+def test_a_redelivered_task_whose_worker_died_runs_again_once_then_ends_failed_instead_of_looping(
     county, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         job, _ = ask(county.world)
-    job.status, job.task_id, job.started_at = Status.RUNNING, "killed-task", timezone.now()
+    # Its first rendering started, then the worker died.
+    job.status, job.task_id, job.started_at, job.runs = Status.RUNNING, "killed-task", timezone.now(), 1
     job.save()
     services.job_run(job_id=job.pk, task_id="another-delivery")  # running elsewhere: left alone
     job.refresh_from_db()
-    assert job.status == Status.RUNNING
-    services.job_run(job_id=job.pk, task_id="killed-task")  # the same message again: its worker died
+    assert (job.status, job.runs) == (Status.RUNNING, 1)
+    services.job_run(job_id=job.pk, task_id="killed-task")  # the same message again: rendered again
+    job.refresh_from_db()
+    assert (job.status, job.runs) == (Status.DONE, 2) and job.has_file
+    # A job whose worker died twice is failed when its message comes a third time.
+    job.status, job.task_id, job.file_path = Status.RUNNING, "killed-twice", ""
+    job.save()
+    services.job_run(job_id=job.pk, task_id="killed-twice")
     job.refresh_from_db()
     assert job.status == Status.FAILED and "内存" in job.error
 
