@@ -344,7 +344,7 @@ def _text_cell(title: str) -> Callable[..., str]:
     illegal = ILLEGAL_CHARACTERS_RE.search
 
     def text_cell(value: object, letter: str, row: int, style: int = 0) -> str:
-        if value is None:
+        if value is None or value == "":  # an empty cell, as openpyxl leaves it
             return ""
         text = value if type(value) is str else str(value)
         # Any character takes at most two UTF-16 units: only long values need counting.

@@ -186,6 +186,8 @@ def test_rows_stream_from_a_generator_in_constant_memory(tmp_path):
         assert archive.read("xl/worksheets/sheet1.xml").count(b"</row>") == LARGE + 1
 
 
+# Closing a response sends request_finished, which checks the database connection a DB test left open.
+@pytest.mark.django_db
 def test_response_downloads_with_a_chinese_file_name():
     response = xlsx_response("中心组成员 2024", "成员", [Column("姓名")], iter([["张三"], ["=李四"]]))
 
@@ -200,6 +202,8 @@ def test_response_downloads_with_a_chinese_file_name():
     response.close()
 
 
+# Closing a response sends request_finished, which checks the database connection a DB test left open.
+@pytest.mark.django_db
 def test_several_sheets_in_one_download():
     response = xlsx_sheets_response(
         "年终资料.xlsx",

@@ -111,7 +111,7 @@ EXPECTED = {
     "studygroups:exam_list": (9, 8, 9),
     "notification_list": (8, 8, 8),
     "outreach:pairing_list": (9, 8, 9),
-    "outreach:visit_list": (9, 8, 10),  # a member's groups for the group filter, as on reflections
+    "outreach:visit_list": (9, 8, 9),
     "outreach:partyday_list": (9, 7, None),
     "outreach:need_list": (10, 8, None),
     "outreach:post_list": (9, 9, 10),
