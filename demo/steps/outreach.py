@@ -5,7 +5,8 @@ Registered in ``DemoConfig.ready()`` after the studygroups step. Everything goes
 :class:`demo.writers.Rows` (COPY with history rows). Each exchange visit is held as a session of each group,
 drawn and written by the studygroups step's own machinery (the roster's attendance, speakers, the record);
 members mark posts studied, each with its self-study entry. Records are entered by the demo accounts in the
-demo county, by nobody elsewhere; nothing after ``today``. (No reading links on posts yet.)
+demo county, by nobody elsewhere; nothing after ``today``. A required post serves one of its county's required readings
+of the year.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from outreach.models import (
     PostStudy,
 )
 from outreach.services import SELF_STUDY_HOURS, _session_data, visit_record
-from studygroups.models import SelfStudy
+from studygroups.models import RequiredReading, SelfStudy
 
 MODELS = (
     "outreach.Pairing",
@@ -314,7 +315,25 @@ def _online_learning(ctx: DemoContext, rng: random.Random) -> None:
                 posts.add(post, _before_today(ctx, moment(published, 8 * 60)), author)
                 county_posts.append((ci, f"{column.name}:{n}", post))
     posts.flush()
+    _posts_serve_readings(ctx, [post for _ci, _key, post in county_posts if post.required])
     _posts_studied(ctx, county_posts)
+
+
+def _posts_serve_readings(ctx: DemoContext, required: list[Post]) -> None:
+    """Each required post serves one required reading of its county and year (the county's list, drawn per post)."""
+    readings: dict[tuple[int, int], list[int]] = {}
+    units = [county.unit for county in ctx.counties]
+    for pk, unit_id, year in (
+        RequiredReading.objects.filter(unit__in=units).order_by("pk").values_list("pk", "unit_id", "year")
+    ):
+        readings.setdefault((unit_id, year), []).append(pk)
+    links = []
+    for post in required:
+        choices = readings.get((post.column.unit_id, post.published_on.year))
+        if choices:
+            pick = ctx.rng(f"post-reading:{post.published_on}:{post.title}").choice(choices)
+            links.append(Post.readings.through(post_id=post.pk, requiredreading_id=pick))
+    Post.readings.through.objects.bulk_create(links, batch_size=2000)
 
 
 def _posts_studied(ctx: DemoContext, county_posts: list[tuple[int, str, Post]]) -> None:

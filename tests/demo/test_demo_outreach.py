@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from demo import seed
 from demo.context import moment
-from outreach.models import ExchangeVisit, PostStudy
+from outreach.models import ExchangeVisit, Post, PostStudy
 from studygroups.models import Attendance, SelfStudy, StudySession
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,13 @@ def test_members_study_posts_each_with_one_self_study_entry(demo):
     assert mine.count() >= 20 and set(mine.values_list("created_by", flat=True)) == {member.pk}
     added = PostStudy.history.filter(history_type="+")
     assert added.count() == len(studies) and not added.exclude(history_date=F("created_at")).exists()
+
+
+def test_each_required_post_serves_a_reading_of_its_county_and_year(demo):
+    required = list(Post.objects.filter(required=True).select_related("column").prefetch_related("readings"))
+    assert required
+    for post in required:
+        readings = list(post.readings.all())
+        assert len(readings) == 1
+        assert (readings[0].unit_id, readings[0].year) == (post.column.unit_id, post.published_on.year)
+    assert not Post.readings.through.objects.filter(post__required=False).exists()
