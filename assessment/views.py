@@ -220,7 +220,7 @@ def export_rows(rows):
             *[cell.score if cell.score is not None else _("n/a") for cell in row.cells],
             row.score,
             row.adjustment,
-            reasons,
+            reasons or None,  # an empty cell, not an empty string
             row.total,
             row.rank,
             row.kind_rank,

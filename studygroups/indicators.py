@@ -250,6 +250,8 @@ SOURCES = [
         records_url=concentrated_sessions_url,
         records=(SESSIONS,),
         default_params={"kinds": DEFAULT_KINDS},
+        param_choices={"kinds": lambda: StudySession.Kind.choices},
+        param_labels={"kinds": _("Session kinds counted")},
         default_target=Decimal(12),
         order=10,
     ),
