@@ -8,15 +8,14 @@ class AssessmentConfig(AppConfig):
     verbose_name = _("Annual assessment")
 
     def ready(self):
+        from assessment.selectors import dashboard_panel
         from assessment.services import key_target_candidates
         from core import registry
         from core.policy import Action
-        from core.registry import NavEntry
+        from core.registry import DashboardPanel, NavEntry, PanelOrder
         from inspections.registry import key_target_sources
 
-        # (A scheme's indicators are audited too; their history page waits for the demo to make some, since
-        # tests/test_pages_in_chinese.py opens one of each registered kind.)
-        for label in ("Scheme", "Run", "Result", "Adjustment"):
+        for label in ("Scheme", "SchemeIndicator", "Run", "Result", "Adjustment"):
             registry.history_models.register(f"assessment.{label}", label.lower())
         registry.detail_urls["assessment.Scheme"] = "assessment:scheme_detail"
         registry.detail_urls["assessment.Run"] = "assessment:run_detail"
@@ -30,4 +29,17 @@ class AssessmentConfig(AppConfig):
         registry.nav_entries.register(NavEntry(_("Assessment results"), "assessment:run_list", menu, order=70))
         registry.nav_entries.register(
             NavEntry(_("Assessment schemes"), "assessment:scheme_list", menu, (Action.SUPERVISE, None), 71)
+        )
+        registry.nav_entries.register(
+            NavEntry(_("Assessment charts"), "assessment:charts", menu, (Action.SUPERVISE, None), 72)
+        )
+        # Staff and auditors (those who oversee the county): the newest results and the charts.
+        registry.dashboard_panels.register(
+            DashboardPanel(
+                "assessment",
+                "assessment/includes/dashboard_panel.html",
+                dashboard_panel,
+                Action.SUPERVISE,
+                order=PanelOrder.STATE + 5,
+            )
         )

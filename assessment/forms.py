@@ -3,8 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessment.models import Scheme, SchemeIndicator
+from core import registry
 from core.models import OrgUnit
-from core.registry import indicator_sources
 
 
 class NewSchemeForm(forms.Form):
@@ -27,20 +27,43 @@ class SchemeForm(forms.ModelForm):
 
 
 def _source_choices():
-    return [(source.name, f"{source.label}（{source.unit}）") for source in indicator_sources]
+    return [(source.name, f"{source.label}（{source.unit}）") for source in registry.indicator_sources]
+
+
+def _choice_params() -> dict[str, tuple]:
+    """{param: (label, choices callable)} over every registered measure's ``param_choices``."""
+    params = {}
+    for source in registry.indicator_sources:
+        for name, choices in source.param_choices.items():
+            params.setdefault(name, (source.param_labels.get(name, name), choices))
+    return params
 
 
 class IndicatorForm(forms.ModelForm):
+    """One indicator of a scheme. A measure's list-valued settings (``param_choices``: which session kinds
+    count) are checkboxes, one field ``param_<name>`` each, never raw JSON; a row shows only its measure's."""
+
     source = forms.ChoiceField(label=_("Measure"), choices=_source_choices)
 
     class Meta:
         model = SchemeIndicator
-        fields = ["order", "source", "weight", "target", "rule", "missing", "params"]
-        widgets = {"params": forms.TextInput()}
+        fields = ["order", "source", "weight", "target", "rule", "missing"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        source = self.instance.registered if self.instance.pk else None
+        params = self.instance.full_params() if source else {}
+        for name, (label, choices) in _choice_params().items():
+            field = forms.MultipleChoiceField(
+                label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple
+            )
+            if source is not None and name not in source.param_choices:
+                field.widget = forms.MultipleHiddenInput()  # not this measure's setting
+            field.initial = params.get(name) or []
+            self.fields[f"param_{name}"] = field
         for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.MultipleHiddenInput):
+                continue
             css = (
                 "form-select form-select-sm"
                 if isinstance(field.widget, forms.Select)
@@ -48,6 +71,21 @@ class IndicatorForm(forms.ModelForm):
             )
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = css
+
+    def clean(self):
+        cleaned = super().clean()
+        source = registry.indicator_source(cleaned.get("source") or "")
+        if source is None:
+            return cleaned
+        params = {key: value for key, value in (self.instance.params or {}).items() if key not in _choice_params()}
+        for name in source.param_choices:
+            # Nothing ticked (a new row): the measure's default choice.
+            chosen = cleaned.get(f"param_{name}") or source.default_params.get(name) or []
+            if not chosen:
+                self.add_error(f"param_{name}", _("Choose at least one."))
+            params[name] = list(chosen)
+        self.instance.params = params
+        return cleaned
 
 
 IndicatorFormSet = forms.modelformset_factory(SchemeIndicator, form=IndicatorForm, extra=1, can_delete=True)

@@ -125,6 +125,19 @@ class SchemeIndicator(LockedOnceUsed, AuditedModel):
         source = self.registered
         return {**(source.default_params if source else {}), **(self.params or {})}
 
+    def params_display(self) -> list[tuple[str, str]]:
+        """The settings for people: ``[(param label, chosen labels joined by 、)]``, choice params only (the
+        measure's ``param_choices``); other settings are the measure's own and not shown."""
+        source = self.registered
+        if source is None:
+            return []
+        params, shown = self.full_params(), []
+        for name, choices in source.param_choices.items():
+            labels = dict(choices())
+            chosen = [str(labels.get(value, value)) for value in params.get(name) or []]
+            shown.append((str(source.param_labels.get(name, name)), "、".join(chosen)))
+        return shown
+
 
 class Run(AuditedModel):
     """One computation of a county's year against a scheme at a cut-off time. Staff may compute again until

@@ -100,3 +100,130 @@ def results_across_years(county: OrgUnit, years=None, results=None) -> dict[int,
     if years is not None:
         runs = runs.filter(year__in=list(years))
     return {run.year: result_rows(run, results) for run in runs}
+
+
+# ---- charts (the dashboards' assessment page) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What the charts page draws for a county and year, read in a fixed number of queries."""
+
+    county: OrgUnit
+    year: int
+    run: Run | None  # the year's published run, else its newest computed one
+    sessions_by_month: list[int]  # held sessions of the county's active groups, January to December
+    attendance: list[tuple[str, Decimal | None]]  # (group, attendance rate of the year), weakest first
+    ranking: list[tuple[str, Decimal]]  # (group, total) of ``run``, best first
+    indicator_labels: list[str]  # the indicators of ``run``'s scheme
+    by_kind: dict[str, list[float | None]]  # unit kind label: mean score of each indicator, % of its weight
+    previous_year: dict[str, list[float | None]]  # {year: mean % of weight per indicator}, this and last year
+    spread: list[tuple[int, Decimal, Decimal, Decimal]]  # (year, best, median, weakest total) of each year
+
+
+def _runs_by_year(county: OrgUnit, runs) -> dict[int, Run]:
+    """The run that stands for each year: its published one, else the newest computed (one query)."""
+    chosen: dict[int, Run] = {}
+    for run in runs.filter(county=county).select_related("scheme").order_by("year", "created_at", "pk"):
+        current = chosen.get(run.year)
+        if current is None or not current.is_published:
+            chosen[run.year] = run
+    return chosen
+
+
+def _percent_of_weight(results, indicators, kinds=None) -> list[float | None]:
+    """Mean score of each indicator as a share of its weight (%), over the results that score it."""
+    means = []
+    for indicator in indicators:
+        shares = [
+            Decimal(line["score"]) * 100 / indicator.weight
+            for result in results
+            if (kinds is None or result.unit_kind in kinds)
+            and (line := result.lines.get(str(indicator.pk), {})).get("score") is not None
+        ]
+        means.append(round(float(sum(shares) / len(shares)), 1) if shares else None)
+    return means
+
+
+def chart_data(county: OrgUnit, year: int, runs, results=None) -> ChartData:
+    """The charts of the county's year. ``runs`` and ``results`` are the user's scoped querysets. Queries:
+    the runs, their results and their indicators (one each), the sessions by month (one) and the year's
+    attendance (studygroups.selectors.stats.group_stats, a fixed number), whatever the county's size."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    from core.models import StudyGroup
+    from studygroups.models import StudySession
+    from studygroups.selectors.stats import Period, group_stats
+
+    results = Result.objects.all() if results is None else results
+    by_year = _runs_by_year(county, runs)
+    run = by_year.get(year)
+    wanted = [r for y, r in by_year.items() if r.is_published or y in (year, year - 1)]
+    rows_by_run: dict[int, list[Result]] = {r.pk: [] for r in wanted}
+    for result in results.filter(run__in=[r.pk for r in wanted]).select_related("study_group").order_by("rank", "pk"):
+        rows_by_run[result.run_id].append(result)
+    indicators_by_scheme: dict[int, list[SchemeIndicator]] = {}
+    for indicator in SchemeIndicator.objects.filter(scheme__in={r.scheme_id for r in wanted}).order_by("order", "pk"):
+        indicators_by_scheme.setdefault(indicator.scheme_id, []).append(indicator)
+
+    period = Period.year(year)
+    groups = StudyGroup.objects.under(county).filter(is_active=True)
+    months = [0] * 12
+    held = (
+        StudySession.objects.filter(
+            study_group__in=groups, starts_at__gte=period.start, starts_at__lt=period.end, starts_at__lte=timezone.now()
+        )
+        .annotate(month=TruncMonth("starts_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in held:
+        months[timezone.localtime(row["month"]).month - 1] += row["n"]
+    names = dict(groups.values_list("pk", "name"))
+    stats = group_stats(groups, period)
+    attendance = sorted(
+        ((names[pk], row.attendance_rate) for pk, row in stats.items() if pk in names),
+        key=lambda item: (item[1] is not None, item[1] or 0, item[0]),
+    )
+
+    ranking, labels, by_kind, previous = [], [], {}, {}
+    if run is not None:
+        current_rows = rows_by_run[run.pk]
+        ranking = [(str(r.study_group), r.total) for r in current_rows]
+        indicators = indicators_by_scheme.get(run.scheme_id, [])
+        labels = [str(i.label) for i in indicators]
+        kinds = dict(OrgUnit.Kind.choices)
+        for kind in sorted({r.unit_kind for r in current_rows}):
+            by_kind[str(kinds.get(kind, kind))] = _percent_of_weight(current_rows, indicators, {kind})
+        previous[str(year)] = _percent_of_weight(current_rows, indicators)
+        last = by_year.get(year - 1)
+        if last is not None:
+            # Last year's indicators matched by measure: a scheme's version may order or weigh them otherwise.
+            last_by_source = {i.source: i for i in indicators_by_scheme.get(last.scheme_id, [])}
+            matched = [last_by_source.get(i.source) for i in indicators]
+            last_rows = rows_by_run.get(last.pk, [])
+            previous[str(year - 1)] = [None if m is None else _percent_of_weight(last_rows, [m])[0] for m in matched]
+    spread = []
+    for y, r in sorted(by_year.items()):
+        totals = sorted(result.total for result in rows_by_run.get(r.pk, []))
+        if r.is_published and totals:
+            spread.append((y, totals[-1], _median(totals), totals[0]))
+    return ChartData(county, year, run, months, attendance, ranking, labels, by_kind, previous, spread)
+
+
+def _median(values: list[Decimal]) -> Decimal:
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
+def dashboard_panel(user, today) -> dict:
+    """The newest assessment run the user may read (one query), linking to it and to the charts."""
+    run = (
+        Run.objects.visible_to(user).select_related("county").order_by("-year", "-published_at", "-created_at").first()
+    )
+    return {"run": run}

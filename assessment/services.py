@@ -79,6 +79,30 @@ def _audited_save(obj, user: User | None) -> None:
 # ---- schemes ---------------------------------------------------------------------------------------------
 
 
+def default_indicators(scheme: Scheme, user: User | None = None) -> list[SchemeIndicator]:
+    """The default indicators for a new scheme (unsaved), those whose measure is registered."""
+    indicators = []
+    for order, (name, weight, target, rule, missing) in enumerate(DEFAULT_INDICATORS, start=1):
+        source = indicator_source(name)
+        if source is None:
+            continue
+        proposed = source.default_target if source.default_target is not None else target
+        indicators.append(
+            SchemeIndicator(
+                scheme=scheme,
+                source=name,
+                weight=Decimal(weight),
+                target=Decimal(proposed) if proposed is not None else None,
+                rule=rule,
+                missing=missing,
+                params=dict(source.default_params),
+                order=order,
+                created_by=user,
+            )
+        )
+    return indicators
+
+
 @transaction.atomic
 def scheme_create_default(*, county: OrgUnit, year: int, user: User) -> Scheme:
     """A scheme for ``year``: a new version of that year's latest, else the default indicators (those whose
@@ -89,26 +113,15 @@ def scheme_create_default(*, county: OrgUnit, year: int, user: User) -> Scheme:
     latest = Scheme.objects.filter(county=county, year=year).order_by("-version").first()
     if latest is not None:
         return new_version(latest, user=user)
-    scheme = Scheme(county=county, year=year, name=_("%(year)s study assessment") % {"year": year}, created_by=user)
+    scheme = Scheme(county=county, year=year, name=default_name(year), created_by=user)
     _audited_save(scheme, user)
-    for order, (name, weight, target, rule, missing) in enumerate(DEFAULT_INDICATORS, start=1):
-        source = indicator_source(name)
-        if source is None:
-            continue
-        proposed = source.default_target if source.default_target is not None else target
-        indicator = SchemeIndicator(
-            scheme=scheme,
-            source=name,
-            weight=Decimal(weight),
-            target=Decimal(proposed) if proposed is not None else None,
-            rule=rule,
-            missing=missing,
-            params=dict(source.default_params),
-            order=order,
-            created_by=user,
-        )
+    for indicator in default_indicators(scheme, user):
         _audited_save(indicator, user)
     return scheme
+
+
+def default_name(year: int) -> str:
+    return _("%(year)s study assessment") % {"year": year}
 
 
 @transaction.atomic
@@ -217,17 +230,10 @@ def _published_run(county_id: int, year: int) -> Run | None:
     return Run.objects.filter(county_id=county_id, year=year, published_at__isnull=False).first()
 
 
-@transaction.atomic
-def compute(*, scheme: Scheme, cutoff, user: User) -> Run:
-    """A new run of the scheme's county and year with the records as they stood at ``cutoff``.
-
-    A constant number of queries: one ``compute`` per indicator over all the county's groups, then the run
-    and its results written in bulk (with their history rows)."""
-    ensure(user, policy.Action.CHANGE, Run)
-    if cutoff is None:
-        raise ValidationError(_("Give the time the records are counted up to."))
-    if _published_run(scheme.county_id, scheme.year) is not None:
-        raise ValidationError(_("The results of this year are published; they no longer change."))
+def results_for(scheme: Scheme, cutoff, *, user: User | None = None) -> list[Result]:
+    """The county's results of the scheme's year at ``cutoff`` (unsaved, no run yet): each group's lines
+    and score, the year's adjustments, totals, ranks and pass. A constant number of queries: one
+    ``compute`` per indicator over all the county's groups, and one for the adjustments."""
     queryset = county_groups(scheme.county)
     groups = list(queryset.select_related("unit"))
     scored = score_groups(scheme, groups, queryset, cutoff)
@@ -235,9 +241,6 @@ def compute(*, scheme: Scheme, cutoff, user: User) -> Run:
     rows = Adjustment.objects.filter(study_group__in=queryset, year=scheme.year).select_related("created_by")
     for adjustment in rows.order_by("created_at", "pk"):
         adjustments[adjustment.study_group_id].append(adjustment)
-
-    run = Run(scheme=scheme, county=scheme.county, year=scheme.year, cutoff=cutoff, created_by=user)
-    _audited_save(run, user)
     totals, kinds = {}, {}
     for group in groups:
         points = sum((a.points for a in adjustments[group.pk]), ZERO)
@@ -247,9 +250,8 @@ def compute(*, scheme: Scheme, cutoff, user: User) -> Run:
     kind_ranks = {}
     for kind in set(kinds.values()):
         kind_ranks.update(competition_ranks({pk: t for pk, t in totals.items() if kinds[pk] == kind}))
-    results = [
+    return [
         Result(
-            run=run,
             study_group=group,
             unit_kind=kinds[group.pk],
             lines=scored[group.pk].lines,
@@ -272,6 +274,22 @@ def compute(*, scheme: Scheme, cutoff, user: User) -> Run:
         )
         for group in groups
     ]
+
+
+@transaction.atomic
+def compute(*, scheme: Scheme, cutoff, user: User) -> Run:
+    """A new run of the scheme's county and year with the records as they stood at ``cutoff``
+    (:func:`results_for`), the run and its results written in bulk (with their history rows)."""
+    ensure(user, policy.Action.CHANGE, Run)
+    if cutoff is None:
+        raise ValidationError(_("Give the time the records are counted up to."))
+    if _published_run(scheme.county_id, scheme.year) is not None:
+        raise ValidationError(_("The results of this year are published; they no longer change."))
+    results = results_for(scheme, cutoff, user=user)
+    run = Run(scheme=scheme, county=scheme.county, year=scheme.year, cutoff=cutoff, created_by=user)
+    _audited_save(run, user)
+    for result in results:
+        result.run = run
     bulk_create_audited(Result, results, user=user)
     return run
 

@@ -5,16 +5,20 @@ two for 150 groups."""
 
 from __future__ import annotations
 
+import datetime
+
 import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from django_tables2.utils import A
 
@@ -22,8 +26,9 @@ from assessment import selectors, services
 from assessment.filters import RunFilter, SchemeFilter
 from assessment.forms import AdjustForm, ComputeForm, IndicatorFormSet, NewSchemeForm, PublishForm, SchemeForm
 from assessment.models import Adjustment, Result, Run, Scheme
-from core import policy
+from core import charts, policy
 from core.access import ensure_can
+from core.models import OrgUnit
 from core.pages import ListPage
 from core.xlsx import Column, xlsx_response
 
@@ -220,11 +225,11 @@ def export_rows(rows):
             *[cell.score if cell.score is not None else _("n/a") for cell in row.cells],
             row.score,
             row.adjustment,
-            reasons,
+            reasons or None,  # an empty cell, not an empty string
             row.total,
             row.rank,
             row.kind_rank,
-            _("Passed") if row.passed else _("Failed"),
+            pgettext("assessment grade", "Passed") if row.passed else pgettext("assessment grade", "Failed"),
         ]
 
 
@@ -327,7 +332,130 @@ def result_adjust(request, pk):
     return redirect("assessment:result_detail", pk=run.results.get(study_group=result.study_group).pk)
 
 
+# ---- charts ----------------------------------------------------------------------------------------------
+
+
+def _charts(data: selectors.ChartData) -> list[tuple[str, str, str]]:
+    """(id, title, svg) of each chart of the page, drawn by core.charts."""
+    year = data.year
+    months = [date_format(datetime.date(year, m, 1), "F") for m in range(1, 13)]  # 一月 … 十二月
+    out = [
+        (
+            "chart-sessions",
+            _("Sessions held per month, %(year)s") % {"year": year},
+            charts.bar_chart(
+                _("Sessions held per month, %(year)s") % {"year": year},
+                months,
+                {_("Sessions"): data.sessions_by_month},
+            ),
+        ),
+    ]
+    if data.attendance:
+        names = [name for name, _rate in data.attendance]
+        out.append(
+            (
+                "chart-attendance",
+                _("Attendance rate by group, %(year)s (weakest first)") % {"year": year},
+                charts.bar_chart(
+                    _("Attendance rate by group, %(year)s (weakest first)") % {"year": year},
+                    names,
+                    {_("Attendance rate (%)"): [None if r is None else float(r) for _n, r in data.attendance]},
+                    horizontal=True,
+                    height=120 + 18 * len(names),
+                ),
+            )
+        )
+    if data.ranking:
+        out.append(
+            (
+                "chart-ranking",
+                _("Assessment scores, %(year)s") % {"year": year},
+                charts.bar_chart(
+                    _("Assessment scores, %(year)s") % {"year": year},
+                    [name for name, _t in data.ranking],
+                    {_("Total score"): [float(t) for _n, t in data.ranking]},
+                    horizontal=True,
+                    height=120 + 18 * len(data.ranking),
+                ),
+            )
+        )
+    if data.by_kind:
+        out.append(
+            (
+                "chart-kinds",
+                _("Indicators by unit kind (mean score as a share of the weight)"),
+                charts.bar_chart(
+                    _("Indicators by unit kind (mean score as a share of the weight)"),
+                    data.indicator_labels,
+                    data.by_kind,
+                    horizontal=True,
+                    height=160 + 30 * len(data.indicator_labels),
+                ),
+            )
+        )
+    if len(data.previous_year) > 1:
+        out.append(
+            (
+                "chart-years",
+                _("This year against last year (mean score as a share of the weight)"),
+                charts.bar_chart(
+                    _("This year against last year (mean score as a share of the weight)"),
+                    data.indicator_labels,
+                    {str(y): values for y, values in sorted(data.previous_year.items())},
+                    horizontal=True,
+                    height=160 + 30 * len(data.indicator_labels),
+                ),
+            )
+        )
+    if data.spread:
+        out.append(
+            (
+                "chart-spread",
+                _("Best and weakest groups over the years (evenness)"),
+                charts.line_chart(
+                    _("Best and weakest groups over the years (evenness)"),
+                    [str(y) for y, *_rest in data.spread],
+                    {
+                        _("Best"): [float(best) for _y, best, _m, _w in data.spread],
+                        _("Median"): [float(median) for _y, _b, median, _w in data.spread],
+                        _("Weakest"): [float(weakest) for _y, _b, _m, weakest in data.spread],
+                        _("Gap"): [float(best - weakest) for _y, best, _m, weakest in data.spread],
+                    },
+                ),
+            )
+        )
+    return out
+
+
+@login_required
+def charts_page(request):
+    """The county's assessment in charts, for staff and auditors: sessions per month, attendance by group,
+    the score ranking, indicators by unit kind, this year against last, and the spread over the years."""
+    ensure_can(request.user, policy.Action.SUPERVISE)
+    counties = list(OrgUnit.objects.visible_to(request.user).filter(kind=OrgUnit.Kind.COUNTY).order_by("path", "name"))
+    if not counties:
+        raise Http404
+    county = next((c for c in counties if str(c.pk) == request.GET.get("county")), counties[0])
+    runs = Run.objects.visible_to(request.user)
+    years = sorted(set(runs.filter(county=county).values_list("year", flat=True)), reverse=True)
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError:
+        year = years[0] if years else timezone.localdate().year
+    data = selectors.chart_data(county, year, runs, Result.objects.visible_to(request.user))
+    context = {
+        "counties": counties,
+        "county": county,
+        "years": years,
+        "year": year,
+        "data": data,
+        "charts": _charts(data),
+    }
+    return render(request, "assessment/charts.html", context)
+
+
 urlpatterns = [
+    path("charts/", charts_page, name="charts"),
     path("schemes/", SchemeList.as_view(), name="scheme_list"),
     path("schemes/new/", scheme_create, name="scheme_create"),
     path("schemes/<int:pk>/", scheme_detail, name="scheme_detail"),

@@ -155,6 +155,10 @@ class IndicatorSource:
     name the records changed since results were published. ``applies_to(group)``, when given, says whether
     the indicator applies to a group (outreach counts apply to township groups only, say); where it does not,
     the group is scored on the other indicators.
+
+    ``param_choices`` maps a list-valued param (``"kinds"``) to a callable giving its ``(value, label)``
+    choices, so the scheme page edits it as checkboxes and shows the chosen labels; ``param_labels`` names
+    such a param for people (``{"kinds": _("Session kinds counted")}``).
     """
 
     name: str  # unique, "app.measure": "studygroups.concentrated_sessions"
@@ -166,6 +170,8 @@ class IndicatorSource:
     default_params: dict = field(default_factory=dict)
     default_target: Any = None  # the target a new scheme proposes (12 sessions, 4 seminars, 90 %...)
     applies_to: Callable[[Any], bool] | None = None
+    param_choices: dict[str, Callable[[], list]] = field(default_factory=dict)
+    param_labels: dict[str, Any] = field(default_factory=dict)
     order: int = 100
 
 

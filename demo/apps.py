@@ -11,7 +11,7 @@ class DemoConfig(AppConfig):
     def ready(self):
         from core import registry
         from core.registry import DemoStep
-        from demo.steps import inspections, notifications, outreach, studygroups
+        from demo.steps import assessment, inspections, notifications, outreach, studygroups
 
         # Run after core's tree, people and accounts (demo.tree), in this order.
         registry.demo_steps.register(
@@ -21,6 +21,8 @@ class DemoConfig(AppConfig):
             DemoStep("inspections", build=inspections.build, models=inspections.MODELS, order=20)
         )
         registry.demo_steps.register(DemoStep("outreach", build=outreach.build, models=outreach.MODELS, order=30))
+        # The assessments read every app's records above.
+        registry.demo_steps.register(DemoStep("assessment", build=assessment.build, models=assessment.MODELS, order=40))
         # What the schedule would have sent the demo accounts, after every app's records.
         registry.demo_steps.register(
             DemoStep("notifications", build=notifications.build, models=notifications.MODELS, order=90)

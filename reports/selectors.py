@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.models import Attachment, Membership, OrgUnit, Person, StudyGroup
 from core.xlsx import Column, Sheet
@@ -569,6 +570,74 @@ def _late(entered: datetime.datetime | None, start: datetime.datetime) -> int | 
         return None
     days = (timezone.localdate(entered) - timezone.localdate(start)).days
     return days if days > settings.LATE_ENTRY_DAYS else None
+
+
+def _assessment_counties(org: OrgUnit) -> list[OrgUnit]:
+    """The counties whose assessment covers groups under ``org``: the county itself, those below a region,
+    or the one above a department or township."""
+    counties = OrgUnit.objects.filter(kind=OrgUnit.Kind.COUNTY).filter(
+        Q(pk=org.pk) | Q(pk__in=org.ancestor_ids) | Q(path__startswith=org.descendant_prefix)
+    )
+    return list(counties.order_by("path", "sort_order", "name"))
+
+
+@pack_sheet(70)
+def assessment_sheet(ctx: PackContext) -> Sheet:
+    """The year's published annual assessment (年度考核) of each county covering the pack, the rows of the
+    groups under ``org`` in rank order, each indicator's score in one cell; a county whose results are not
+    published has one row saying so. Read from the published snapshot (assessment.selectors), never
+    recomputed."""
+    from assessment.models import Result
+    from assessment.selectors import published_run, result_rows
+
+    columns = [
+        Column(_("County")),
+        Column(_("Rank in the county"), kind="number"),
+        Column(_("Unit")),
+        Column(_("Study group")),
+        Column(_("Unit kind")),
+        Column(_("Indicators"), width=60),
+        Column(_("Score from the records"), kind="number"),
+        Column(_("Adjustment"), kind="number"),
+        Column(_("Reasons for the adjustment"), width=30),
+        Column(_("Total score"), kind="number"),
+        Column(_("Rank among its unit kind"), kind="number"),
+        Column(_("Grade")),
+        Column(_("Published at"), kind="datetime"),
+    ]
+    groups = ctx.groups()
+
+    def rows():
+        for county in _assessment_counties(ctx.org):
+            run = published_run(county, ctx.year)
+            if run is None:
+                yield [county.name, None, None, None, None, _("The %(year)s results are not published.")
+                       % {"year": ctx.year}, None, None, None, None, None, None, None]  # fmt: skip
+                continue
+            published = _local(run.published_at)
+            for row in result_rows(run, Result.objects.filter(study_group__in=groups)):
+                scores = "；".join(
+                    f"{cell.indicator.label}：{cell.score if cell.score is not None else _('n/a')}"
+                    for cell in row.cells
+                )
+                reasons = "；".join(f"{a['points']}：{a['reason']}" for a in row.result.adjustments)
+                yield [
+                    county.name,
+                    row.rank,
+                    str(row.unit),
+                    str(row.study_group),
+                    row.unit_kind_label,
+                    scores,
+                    row.score,
+                    row.adjustment,
+                    reasons or None,
+                    row.total,
+                    row.kind_rank,
+                    pgettext("assessment grade", "Passed") if row.passed else pgettext("assessment grade", "Failed"),
+                    published,
+                ]
+
+    return Sheet(_("Assessment results"), columns, rows())
 
 
 @pack_sheet(90)

@@ -144,6 +144,7 @@ PAGES = {
     "assessment:run_publish": lambda w: {"pk": _newest(Run, county=w.home.county)},
     "assessment:run_diff": lambda w: {"pk": _newest(Run, county=w.home.county)},
     "assessment:result_detail": lambda w: {"pk": _newest(Result, study_group=w.home.dept_group)},
+    "assessment:charts": lambda w: {},
 }
 # URL names that are not pages to count, and why.
 NOT_PAGES = {

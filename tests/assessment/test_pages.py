@@ -222,3 +222,28 @@ def test_list_query_count_is_exact_and_constant(client_as, page_queries, world, 
     _fill(world, 4)
     assert _measure(client_as, page_queries, reverse(name)) == measured, "the query count grows with the rows"
     assert tuple(measured) == EXPECTED[name]
+
+
+def test_session_kinds_are_checkboxes_and_shown_in_chinese(client_as, world, county):
+    """The real concentrated-sessions measure takes the kinds counted as ticked boxes, never raw JSON."""
+    from assessment.models import SchemeIndicator
+
+    scheme = Scheme.objects.create(county=county.county, year=2025, name="方案")
+    row = SchemeIndicator.objects.create(
+        scheme=scheme, source="studygroups.concentrated_sessions", weight=D(10), target=D(12), order=1
+    )
+    url = reverse("assessment:scheme_detail", args=[scheme.pk])
+    staff = client_as("staff")
+    page = staff.get(url).content.decode()
+    assert "计入的学习形式" in page and 'type="checkbox" name="form-0-param_kinds" value="seminar"' in page
+    assert "{&#x27;kinds&#x27;" not in page and '"kinds"' not in page
+    data = {"scheme-name": "方案", "scheme-pass_threshold": "60", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1"}
+    data.update({"form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000", "form-0-id": str(row.pk)})
+    data.update({"form-0-order": "1", "form-0-source": row.source, "form-0-weight": "10", "form-0-target": "12"})
+    data.update(
+        {"form-0-rule": row.rule, "form-0-missing": row.missing, "form-0-param_kinds": ["concentrated", "seminar"]}
+    )
+    staff.post(url, data)
+    row.refresh_from_db()
+    assert row.params == {"kinds": ["concentrated", "seminar"]}
+    assert row.params_display() == [("计入的学习形式", "集中学习、专题研讨")]

@@ -289,6 +289,7 @@ def _assessment_result(w):
 
 PAGES += [
     Page("assessment_scheme_list", _url("assessment:scheme_list"), Action.SUPERVISE),
+    Page("assessment_charts", _url("assessment:charts"), Action.SUPERVISE),
     Page("assessment_run_list", _url("assessment:run_list"), Action.VIEW, "assessment.Run"),
     Page("assessment_run_detail", _url("assessment:run_detail", _assessment_run), Action.VIEW, record=_assessment_run),
     Page(

@@ -118,6 +118,7 @@ def test_year_end_pack_sheets_match_the_database_row_by_row(county, tmp_path):
         "心得体会",
         "巡听旁听",
         "整改",
+        "考核结果",
         "补录记录",
     ]
     assert len(listing.splitlines()) == 2
@@ -362,3 +363,50 @@ def test_attached_files_go_into_the_zip_in_chunks_not_whole(county, tmp_path):
     assert peak < 1024 * 1024, peak
     with zipfile.ZipFile(tmp_path / "a.zip") as pack:
         assert pack.read("附件/a.png") == data
+
+
+def test_year_end_pack_assessment_sheet_is_the_published_snapshot(county, tmp_path):
+    """The county's published 2025 results, row by row against the stored results; a county (the other
+    one, in the region's pack) whose results are not published has its one "not published" row; a record
+    edited after publication does not change the sheet."""
+    from decimal import Decimal
+
+    from assessment import services
+    from assessment.models import Result, Scheme, SchemeIndicator
+
+    home, staff = county.home, county.world.users.staff
+    scheme = Scheme.objects.create(county=home.county, year=2025, name="2025年度考核", pass_threshold=Decimal(50))
+    SchemeIndicator.objects.create(
+        scheme=scheme, source="studygroups.concentrated_sessions", weight=Decimal(10), target=Decimal(4),
+        params={"kinds": ["concentrated", "seminar", "lecture"]}, order=1,
+    )  # fmt: skip
+    cutoff = timezone.make_aware(datetime.datetime(2026, 1, 10, 9))
+    run = services.compute(scheme=scheme, cutoff=cutoff, user=staff)
+    _adjustment, run = services.adjust(run=run, study_group=home.town_group, points=1, reason="承办现场会", user=staff)
+    services.publish(run=run, user=staff)
+    # After publication: one more department session, which the snapshot does not count.
+    StudySession.objects.create(
+        study_group=home.dept_group, title="补充学习", starts_at=local(2025, 12, 1), ends_at=local(2025, 12, 1, 12)
+    )
+
+    out = tmp_path / "pack.xlsx"
+    build(ReportRequest(kind=ReportKind.YEAR_END, format="xlsx", year=2025, org=home.county.parent), out)
+    sheet = _rows(openpyxl.load_workbook(out)["考核结果"])
+    # The department: 3 sessions of 2025 (March, April, September) → 10 × 3/4 = 7.50; the township: one
+    # lecture (May) → 2.50 + 1 = 3.50. Pass mark 50: both fail.
+    dept, town = (Result.objects.get(run=run, study_group=g) for g in (home.dept_group, home.town_group))
+    assert (dept.score, dept.total, dept.rank, town.total, town.rank) == (
+        Decimal("7.50"), Decimal("7.50"), 1, Decimal("3.50"), 2,
+    )  # fmt: skip
+    published = timezone.localtime(run.published_at).replace(tzinfo=None, microsecond=0)
+    mine = [r for r in sheet if r[0] == home.county.name]
+    assert [r[:5] + r[6:12] for r in mine] == [
+        [home.county.name, 1, home.dept.name, home.dept_group.name, "县直部门", 7.5, 0, None, 7.5, 1, "不合格"],
+        [home.county.name, 2, home.town.name, home.town_group.name, "乡镇（苏木）", 2.5, 1, "1.00：承办现场会", 3.5, 1, "不合格"],
+    ]  # fmt: skip
+    assert mine[0][5] == "集中学习次数：7.50"
+    assert [r[12].replace(microsecond=0) for r in mine] == [published, published]
+    other = [r for r in sheet if r[0] == county.world.other.county.name]
+    assert other == [
+        [county.world.other.county.name, None, None, None, None, "2025年度考核结果尚未公布。"] + [None] * 7
+    ]

@@ -79,7 +79,7 @@ def test_a_report_job_runs_in_a_real_worker(transactional_db, county, settings):
         assert worker.poll() is None, f"The worker stopped:\n{output}"
         path = media / job.file_path
         book = openpyxl.load_workbook(path)
-        assert book.sheetnames == ["中心组", "学习活动", "考勤", "心得体会", "巡听旁听", "整改", "补录记录"]
+        assert book.sheetnames == ["中心组", "学习活动", "考勤", "心得体会", "巡听旁听", "整改", "考核结果", "补录记录"]
         assert book["考勤"].max_row == 7  # header + the county's 6 attendance rows
         assert job.version == 1 and job.frozen and len(job.sha256) == 64
         assert Notification.objects.filter(user=county.world.users.auditor, kind=JOB_DONE).count() == 1
