@@ -232,7 +232,7 @@ def _more(world, n: int) -> None:
 # Other apps' panels add theirs (inspections, outreach, report downloads); figures from several tables come in
 # one statement (core.aggregates), the auditor's latest changes in one UNION ALL over the history tables.
 # The session, the user and (for accounts scoped to a unit) the unit are read by every page.
-DASHBOARD_QUERIES = {"staff": 16, "secretary": 10, "member": 12, "inspector": 10, "auditor": 11}
+DASHBOARD_QUERIES = {"staff": 15, "secretary": 10, "member": 12, "inspector": 9, "auditor": 10}
 
 
 @pytest.mark.parametrize("account", list(DASHBOARD_QUERIES))
