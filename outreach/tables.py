@@ -109,4 +109,4 @@ class PostReadingTable(tables.Table):
         model = Post
         empty_text = _("No post matches.")
         fields = ["published_on", "column", "title", "required", "readers"]
-        order_by = ("-readers",)
+        # Most read first: the view orders by the annotation, which a table on any queryset cannot name.
