@@ -148,6 +148,10 @@ def visible(model, user):
     return manager.visible_to(user) if hasattr(manager.all(), "visible_to") else manager.all()
 
 
+# Values for the path's non-numeric words.
+WORD_KWARGS = {"kind": "groups"}
+
+
 def build_kwargs(route, name, pattern, user) -> tuple[dict | None, str]:
     """Real ids for the route's keywords as this user sees them, or None and why not."""
     from core.registry import history_models
@@ -169,6 +173,13 @@ def build_kwargs(route, name, pattern, user) -> tuple[dict | None, str]:
         if pk is None:
             return None, f"no visible {model._meta.model_name}"
         kwargs[kwarg] = pk
+    # Other words in the path: the values a user would open (the autocomplete's kinds), else skipped with why.
+    for converter, kwarg in re.findall(r"<(?:(\w+):)?(\w+)>", route):
+        if converter == "int" or kwarg in kwargs or kwarg in ("model_name", "token"):
+            continue
+        if kwarg not in WORD_KWARGS:
+            return None, f"no value for <{kwarg}>"
+        kwargs[kwarg] = WORD_KWARGS[kwarg]
     if "<str:token>" in route:
         from studygroups.models import StudySession
         from studygroups.services.checkin import make_checkin_token

@@ -59,7 +59,14 @@ def _year(ctx: DemoContext, rng, ci: int, county, year: int) -> None:
     scheme = Scheme(county=county.unit, year=year, name=services.default_name(year), version=1)
     scheme.pass_threshold = Decimal("60")
     _write(ctx, Scheme, [scheme], office_time(rng, entered), staff, "assessment schemes")
-    _write(ctx, SchemeIndicator, services.default_indicators(scheme), office_time(rng, entered), staff, None)
+    _write(
+        ctx,
+        SchemeIndicator,
+        services.default_indicators(scheme),
+        office_time(rng, entered),
+        staff,
+        "assessment indicators",
+    )
 
     cutoff = moment(datetime.date(year + 1, *CUTOFF[:2]), CUTOFF[2])
     published = office_time(rng, datetime.date(year + 1, *PUBLISHED))
@@ -84,8 +91,8 @@ def _year(ctx: DemoContext, rng, ci: int, county, year: int) -> None:
     _write(ctx, Result, results, computed, staff, "assessment results")
 
 
-def _write(ctx, model, objs, at, by, label, updated=None) -> None:
-    rows = Rows(ctx, model, label or str(model._meta.verbose_name_plural))
+def _write(ctx, model, objs, at, by, label: str, updated=None) -> None:
+    rows = Rows(ctx, model, label)
     # COPY takes JSON as text (bulk_create(), elsewhere, encodes it itself).
     documents = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]
     documents = documents if connection.vendor == "postgresql" else []
