@@ -132,7 +132,7 @@ class PlanCoverage(ListPage):
 
     def get_table_data(self):
         if not hasattr(self, "_coverage"):
-            rows = list(topic_coverage(list(self.object_list), Period.year(self.year)).values())
+            rows = list(topic_coverage(list(self.object_list), Period.year(self.year), sessions=False).values())
             behind = self.filterset.form.cleaned_data.get("behind")
             if behind is not None:  # the dashboard's "groups behind plan"
                 rows = [r for r in rows if bool(r.overdue) == behind]

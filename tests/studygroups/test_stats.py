@@ -280,6 +280,16 @@ def test_topic_coverage_lists_what_is_covered_overdue_and_upcoming(world, hand):
     assert [len(t.topic_ids) for t in coverage.topics] == [2, 1, 1, 2, 1, 1]  # 一, 六, 二, 三, 四, 五
 
 
+def test_topic_coverage_without_sessions_counts_the_same_topics(world, hand):
+    """The coverage page's cheap reading: which titles are covered, without the covering sessions."""
+    coverage = topic_coverage([hand.group], Period.year(2025), now=NOW, sessions=False)[hand.group.pk]
+    assert {t.title for t in coverage.topics if t.covered} == {"专题一", "专题二", "专题三"}
+    assert [t.title for t in coverage.overdue] == ["专题六", "专题四"]
+    assert [t.title for t in coverage.upcoming] == ["专题五"]
+    assert (coverage.planned, coverage.covered, coverage.uncovered) == (6, 3, 3)
+    assert [t.sessions for t in coverage.topics] == [[]] * 6
+
+
 def test_a_node_total_adds_up_its_groups(world, hand):
     """The county: the hand-built group and the town group (one session with its one member present)."""
     total = total_stats(world.home.county, Period.year(2025), now=NOW)
