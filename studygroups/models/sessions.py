@@ -177,6 +177,14 @@ class Attendance(AuditedModel):
             models.UniqueConstraint(fields=["session", "person"], name="attendance_unique_person_session"),
             models.CheckConstraint(name="attendance_leave_has_reason", condition=~Q(status="leave") | ~Q(reason="")),
         ]
+        indexes = [
+            # Make-ups owed (the dashboards' count) are a few rows among all attendance: read them directly.
+            models.Index(
+                fields=["session"],
+                condition=Q(status="leave", makeup_done_on__isnull=True),
+                name="attendance_open_leave_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.person} · {self.get_status_display()}"

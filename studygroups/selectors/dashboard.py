@@ -139,7 +139,11 @@ def year_state(user, today: datetime.date) -> dict:
     groups = StudyGroup.objects.visible_to(user)
     in_year = Q(starts_at__gte=period.start, starts_at__lt=period.end)
     sessions = with_record_flags(StudySession.objects.filter(in_year, study_group__in=groups))
-    attendance = Attendance.objects.filter(session__in=sessions.values("pk"))
+    # The same rows as ``session__in=sessions``, in one join: the planner then starts from the few open
+    # leaves (a partial index) instead of hashing the year's sessions twice.
+    attendance = Attendance.objects.filter(
+        session__starts_at__gte=period.start, session__starts_at__lt=period.end, session__study_group__in=groups
+    )
     figures = aggregate_together(
         (
             sessions,
@@ -159,7 +163,7 @@ def behind_plan(user, today: datetime.date) -> dict:
     """Groups with planned topics of this year overdue (as the plan coverage page counts them)."""
     # The groups' names come with their ids (the coverage needs every id): no second query for the names.
     groups = list(StudyGroup.objects.visible_to(user).only("pk", "name").order_by())
-    coverage = topic_coverage(groups, Period.year(today.year))
+    coverage = topic_coverage(groups, Period.year(today.year), sessions=False)
     behind = [row for row in coverage.values() if row.overdue]
     names = {group.pk: group.name for group in groups}
     behind.sort(key=lambda row: (-len(row.overdue), names[row.group_id]))
