@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -74,20 +74,29 @@ class PlanList(SupervisedMixin, ListPage):
     ordering = ("-year", "county__name")
 
     def get_queryset(self):
-        live = Q(targets__withdrawn_at__isnull=True)
-        visits = (
-            Visit.objects.filter(target__plan=OuterRef("pk")).order_by().values("target__plan").annotate(n=Count("pk"))
-        )
+        # Each figure is its own subquery on the plan's index, not a join grouped over every target of the
+        # scope: PostgreSQL then computes them only for the page's 25 rows, after the sort and the limit,
+        # and the pagination count reads the plans alone.
+        all_targets = PlanTarget.objects.filter(plan=OuterRef("pk")).order_by()
+        live = all_targets.filter(withdrawn_at__isnull=True)
         return (
             super()
             .get_queryset()
             .annotate(
-                targets_n=Count("targets", filter=live),
-                key_targets=Count("targets", filter=live & Q(targets__kind="key")),
-                planned=Coalesce(Sum("targets__planned_visits", filter=live), 0),
-                visits=Coalesce(Subquery(visits.values("n"), output_field=IntegerField()), 0),
+                targets_n=_per_plan(live, Count("pk")),
+                key_targets=_per_plan(live.filter(kind="key"), Count("pk")),
+                planned=_per_plan(live, Sum("planned_visits")),
+                # Summed over the plan's targets, each counted on the visits' target index: counting
+                # visits joined to targets makes PostgreSQL read every visit once per row.
+                visits=_per_plan(all_targets, Sum(_per_plan(Visit.objects.filter(target=OuterRef("pk")), Count("pk")))),
             )
         )
+
+
+def _per_plan(rows, aggregate):
+    """``aggregate`` over ``rows`` (a queryset filtered on the outer plan) as a subquery, 0 when empty."""
+    value = rows.order_by().annotate(one=Value(1)).values("one").annotate(value=aggregate).values("value")
+    return Coalesce(Subquery(value, output_field=IntegerField()), 0)
 
 
 class PlanCreate(FormPage, FormView):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import policy
+from core.autocomplete import AutocompleteSelect
 from core.models import OrgUnit, Person, StudyGroup
 from reports.models import Bulletin, ReportFormat, ReportKind, SummaryNarrative
 
@@ -50,9 +51,15 @@ class ReportJobForm(forms.Form):
         queryset=StudyGroup.objects.none(),
         required=False,
         help_text=_("For one group's summary or archive."),
+        # A prefecture has thousands of groups and people: the page carries the chosen one only.
+        widget=AutocompleteSelect("groups"),
     )
     person = forms.ModelChoiceField(
-        label=_("member"), queryset=Person.objects.none(), required=False, help_text=_("For a member's study archive.")
+        label=_("member"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_("For a member's study archive."),
+        widget=AutocompleteSelect("people"),
     )
     format = forms.ChoiceField(
         label=_("format"),
@@ -68,7 +75,9 @@ class ReportJobForm(forms.Form):
         self.fields["year"].choices = [(y, str(y)) for y in range(year, year - 6, -1)]
         self.fields["org"].queryset = top_units(user)
         self.fields["study_group"].queryset = StudyGroup.objects.visible_to(user).select_related("unit")
-        self.fields["person"].queryset = Person.objects.visible_to(user).order_by("name")
+        self.fields["person"].queryset = Person.objects.visible_to(user).select_related("unit").order_by("name")
+        # As the search box lists them (core.autocomplete): namesakes told apart by their unit.
+        self.fields["person"].label_from_instance = lambda person: f"{person.name} · {person.unit.name}"
         self.helper = FormHelper()
         self.helper.form_id = "report-job-form"
         self.helper.add_input(Submit("submit", _("Ask for the report")))

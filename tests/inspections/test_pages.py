@@ -80,6 +80,31 @@ def test_bulletin_data_for_a_hand_built_half_year(world):
     assert v4.pk not in {v.visit_id for v in data.late_summaries}
 
 
+def test_the_plan_list_counts_each_plans_targets_and_visits(client_as, world):
+    """Figures per row, worked out by hand: a withdrawn target counts nowhere but in the visits it had."""
+    home, inspector = world.home, world.users.inspector
+    make_template(home.county)
+    plan = make_plan(home.county, 2025)
+    dept = PlanTarget.objects.create(plan=plan, study_group=home.dept_group, kind=VisitKind.KEY, planned_visits=2)
+    town = PlanTarget.objects.create(plan=plan, study_group=home.town_group, kind=VisitKind.ROUTINE, planned_visits=3)
+    extra = StudyGroupFactory(unit=OrgUnitFactory(parent=home.county, kind=OrgUnit.Kind.DEPARTMENT, name="甲旗财政局"))
+    gone = PlanTarget.objects.create(plan=plan, study_group=extra, kind=VisitKind.KEY, planned_visits=4)
+    for target, days in ((dept, 1), (dept, 2), (town, 3), (gone, 4)):
+        make_visit(target, inspectors=[inspector], starts_at=timezone.now() - datetime.timedelta(days=days))
+    gone.withdrawn_at, gone.withdrawn_reason = timezone.now(), "撤并"
+    gone.save()
+    empty = make_plan(home.county, 2024)  # no target yet: zeros, not blanks
+    make_plan(world.other.county, 2025)  # another county's: not on the staff's list
+
+    response = client_as("staff").get(reverse("inspections:plan_list"))
+    rows = {
+        row.record.pk: (row.record.targets_n, row.record.key_targets, row.record.planned, row.record.visits)
+        for row in response.context["table"].page.object_list
+    }
+    # Live targets: dept (key, 2 planned) and town (routine, 3 planned); visits: 2 + 1 + the withdrawn one's 1.
+    assert rows == {plan.pk: (2, 1, 5, 4), empty.pk: (0, 0, 0, 0)}
+
+
 LISTS = [
     "inspections:plan_list",
     "inspections:visit_list",

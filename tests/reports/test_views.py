@@ -125,6 +125,28 @@ def test_the_job_list_takes_a_constant_number_of_queries(county, client_as, page
     assert len(re.findall(r'data-job-id="\d+"', html)) >= 4
 
 
+def _options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, name
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+
+
+def test_the_form_carries_no_list_of_groups_or_people_only_the_chosen_one(county, client_as):
+    """A prefecture has thousands of groups and people: they are searched as you type (core.autocomplete)."""
+    home = county.home
+    client = client_as("staff")
+    html = client.get(reverse("reports:job_list")).content.decode()
+    assert 'data-autocomplete="/autocomplete/groups/"' in html and 'data-autocomplete="/autocomplete/people/"' in html
+    assert _options(html, "study_group") == ["---------"]
+    assert _options(html, "person") == ["---------"]
+    # Sent back with an error (no half-year), the form shows the group and the member chosen, by name.
+    response = _post_job(client, kind="half_year", study_group=home.dept_group.pk, person=home.member.pk)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _options(html, "study_group") == ["---------", home.dept_group.name]
+    assert _options(html, "person") == ["---------", f"{home.member.name} · {home.member.unit.name}"]
+
+
 def test_the_auditors_dashboard_lists_their_downloads_and_the_frozen_packs(
     county, client_as, django_capture_on_commit_callbacks
 ):

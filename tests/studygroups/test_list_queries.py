@@ -117,7 +117,8 @@ EXPECTED = {
     "outreach:post_list": (9, 9, 10),
     "outreach:coverage": (16, 7, None),
     "outreach:post_reading": (13, None, None),
-    "reports:job_list": (11, 10, 11),
+    # The report form's group and member are searched as you type: neither list is loaded (-2).
+    "reports:job_list": (9, 8, 9),
     "reports:bulletin_list": (7, 7, 8),
 }
 
