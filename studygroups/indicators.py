@@ -60,6 +60,10 @@ def cutoff_day(period: AssessmentPeriod) -> datetime.date:
 
 
 def group_ids(groups) -> list[int]:
+    """The ids of the groups: no query when the queryset was already read (the assessment reads its groups
+    once, with their units, before the measures run)."""
+    if groups._result_cache is not None:
+        return [group.pk for group in groups]
     return list(groups.order_by().values_list("pk", flat=True))
 
 
