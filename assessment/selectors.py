@@ -145,10 +145,27 @@ def _percent_of_weight(results, indicators, kinds=None) -> list[float | None]:
     return means
 
 
+ATTENDANCE_MEASURE = "studygroups.attendance_rate"
+
+
+def _stored_attendance(run, rows_by_run, indicators_by_scheme) -> list[tuple[str, Decimal | None]] | None:
+    """(group, attendance rate) from the run's stored results, when its scheme scores attendance: the
+    snapshot the ranking beside it shows, without reading a year of attendance again (None otherwise)."""
+    if run is None:
+        return None
+    indicator = next((i for i in indicators_by_scheme.get(run.scheme_id, []) if i.source == ATTENDANCE_MEASURE), None)
+    if indicator is None:
+        return None
+    return [
+        (r.study_group.name, _decimal(r.lines.get(str(indicator.pk), {}).get("value"))) for r in rows_by_run[run.pk]
+    ]
+
+
 def chart_data(county: OrgUnit, year: int, runs, results=None) -> ChartData:
     """The charts of the county's year. ``runs`` and ``results`` are the user's scoped querysets. Queries:
-    the runs, their results and their indicators (one each), the sessions by month (one) and the year's
-    attendance (studygroups.selectors.stats.group_stats, a fixed number), whatever the county's size."""
+    the runs, their results and their indicators (one each) and the sessions by month (one), whatever the
+    county's size. Attendance comes from the run's stored results when its scheme scores it; otherwise from
+    the records (studygroups.selectors.stats.group_stats, eight queries more)."""
     from django.db.models import Count
     from django.db.models.functions import TruncMonth
     from django.utils import timezone
@@ -182,12 +199,13 @@ def chart_data(county: OrgUnit, year: int, runs, results=None) -> ChartData:
     )
     for row in held:
         months[timezone.localtime(row["month"]).month - 1] += row["n"]
-    names = dict(groups.values_list("pk", "name"))
-    stats = group_stats(groups, period)
-    attendance = sorted(
-        ((names[pk], row.attendance_rate) for pk, row in stats.items() if pk in names),
-        key=lambda item: (item[1] is not None, item[1] or 0, item[0]),
-    )
+    stored = _stored_attendance(run, rows_by_run, indicators_by_scheme)
+    if stored is None:
+        # No run, or its scheme does not score attendance: the year's rates as the records stand now.
+        names = dict(groups.values_list("pk", "name"))
+        stats = group_stats(groups, period)
+        stored = [(names[pk], row.attendance_rate) for pk, row in stats.items() if pk in names]
+    attendance = sorted(stored, key=lambda item: (item[1] is not None, item[1] or 0, item[0]))
 
     ranking, labels, by_kind, previous = [], [], {}, {}
     if run is not None:

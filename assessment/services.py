@@ -24,8 +24,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import connection, transaction
+from django.db.models import CharField, F, Max, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,10 +195,21 @@ def county_groups(county: OrgUnit):
     return StudyGroup.objects.under(county).filter(is_active=True)
 
 
-def score_groups(scheme: Scheme, groups: list[StudyGroup], queryset, cutoff) -> dict[int, Scored]:
+def read_groups(county: OrgUnit):
+    """The county's groups, read once with their units: the measures take this queryset already read, so
+    none of them reads the group ids again, and those built on one reading (studygroups' ``group_stats``,
+    outreach's counts) share it through the same queryset object."""
+    queryset = county_groups(county).select_related("unit")
+    return queryset, list(queryset)
+
+
+def score_groups(
+    scheme: Scheme, groups: list[StudyGroup], queryset, cutoff, indicators: list[SchemeIndicator] | None = None
+) -> dict[int, Scored]:
     """Each group's lines and score (before adjustments): one ``compute`` per indicator for all groups."""
     period = AssessmentPeriod(year=scheme.year, cutoff=cutoff)
-    indicators = list(scheme.indicators.order_by("order", "pk"))
+    if indicators is None:
+        indicators = list(scheme.indicators.order_by("order", "pk"))
     full = sum((i.weight for i in indicators), ZERO)
     lines: dict[int, dict[str, dict]] = {g.pk: {} for g in groups}
     for indicator in indicators:
@@ -234,8 +246,7 @@ def results_for(scheme: Scheme, cutoff, *, user: User | None = None) -> list[Res
     """The county's results of the scheme's year at ``cutoff`` (unsaved, no run yet): each group's lines
     and score, the year's adjustments, totals, ranks and pass. A constant number of queries: one
     ``compute`` per indicator over all the county's groups, and one for the adjustments."""
-    queryset = county_groups(scheme.county)
-    groups = list(queryset.select_related("unit"))
+    queryset, groups = read_groups(scheme.county)
     scored = score_groups(scheme, groups, queryset, cutoff)
     adjustments = defaultdict(list)
     rows = Adjustment.objects.filter(study_group__in=queryset, year=scheme.year).select_related("created_by")
@@ -375,58 +386,85 @@ class RunDiff:
 RECORD_LIMIT = 500  # changed records listed on the diff page (newest first)
 
 
-def _record_text(row) -> str:
-    """A few words naming a history row without loading its relations (``str()`` of an attendance would
-    fetch its person: one query per row)."""
-    for name in ("title", "name", "topic", "material"):
-        value = getattr(row, name, "")
-        if isinstance(value, str) and value:
-            return value
-    return ""
+# Fields that name a history row, the first one not empty (no relation loaded: ``str()`` of an attendance
+# would fetch its person).
+_TEXT_FIELDS = ("title", "name", "topic", "material")
+
+
+def _record_text(history_model):
+    """An expression naming a row of ``history_model`` from its own columns ("" when none does)."""
+    fields = {field.name for field in history_model._meta.fields}
+    parts = [NullIf(F(name), Value("")) for name in _TEXT_FIELDS if name in fields]
+    text = Coalesce(*parts, Value("")) if len(parts) > 1 else (parts[0] if parts else Value(""))
+    return Cast(text, CharField())
 
 
 def _changed_records(run: Run, indicators, groups: dict[int, StudyGroup], since) -> list[RecordChange]:
-    """The records feeding the run's indicators changed since ``since``, from their simple-history tables."""
-    seen, changes = set(), []
-    kinds = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+    """The records feeding the run's indicators changed since ``since``, newest first, from their
+    simple-history tables: one UNION ALL over the tables the measures name (the same columns from each, the
+    authors' names joined), so one query whatever the number of indicators and models."""
+    parts, seen = [], set()
     for indicator in indicators:
         source = indicator_source(indicator.source)
         for label, lookup in source.records if source else ():
             if (label, lookup) in seen:
                 continue
             seen.add((label, lookup))
-            model = apps.get_model(label)
-            history_name = registry.history_models.name_of(model)
-            history = model.history.model.objects.filter(
-                history_date__gt=since, **{f"{lookup}__in": list(groups)}
-            ).annotate(group_key=F(lookup))
-            for row in history.select_related("history_user").order_by("-history_date")[:RECORD_LIMIT]:
-                changes.append(
-                    RecordChange(
-                        model_label=label,
-                        model_name=str(model._meta.verbose_name),
-                        object_id=row.id,
-                        record=_record_text(row),
-                        study_group=groups.get(row.group_key),
-                        change=str(kinds.get(row.history_type, row.history_type)),
-                        by=str(row.history_user or ""),
-                        at=row.history_date,
-                        history_url=reverse("record_history", args=[history_name, row.id]) if history_name else "",
-                    )
-                )
-    changes.sort(key=lambda change: change.at, reverse=True)
-    return changes[:RECORD_LIMIT]
+            history_model = apps.get_model(label).history.model
+            rows = history_model.objects.filter(history_date__gt=since, **{f"{lookup}__in": list(groups)}).values(
+                ch_id=F("history_id"),
+                ch_date=F("history_date"),
+                ch_type=F("history_type"),
+                ch_obj=F("id"),
+                ch_group=F(lookup),
+                ch_text=_record_text(history_model),
+                ch_username=F("history_user__username"),
+                ch_first_name=F("history_user__first_name"),
+                ch_last_name=F("history_user__last_name"),
+                ch_label=Value(label, output_field=CharField()),
+            )
+            parts.append(rows)
+    if not parts:
+        return []
+    if len(parts) == 1:
+        newest = parts[0].order_by("-history_date", "-history_id")[:RECORD_LIMIT]
+    else:
+        if connection.features.supports_slicing_ordering_in_compound:
+            parts = [rows.order_by("-history_date", "-history_id")[:RECORD_LIMIT] for rows in parts]  # each newest
+        else:
+            parts = [rows.order_by() for rows in parts]  # SQLite: no ORDER BY inside a UNION's parts
+        newest = parts[0].union(*parts[1:], all=True).order_by("-ch_date", "-ch_id")[:RECORD_LIMIT]
+    kinds = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+    changes = []
+    for row in newest:
+        model = apps.get_model(row["ch_label"])
+        history_name = registry.history_models.name_of(model)
+        author = User(username=row["ch_username"] or "", first_name=row["ch_first_name"] or "")
+        author.last_name = row["ch_last_name"] or ""
+        changes.append(
+            RecordChange(
+                model_label=row["ch_label"],
+                model_name=str(model._meta.verbose_name),
+                object_id=row["ch_obj"],
+                record=row["ch_text"] or "",
+                study_group=groups.get(row["ch_group"]),
+                change=str(kinds.get(row["ch_type"], row["ch_type"])),
+                by=str(author) if row["ch_username"] is not None else "",
+                at=row["ch_date"],
+                history_url=reverse("record_history", args=[history_name, row["ch_obj"]]) if history_name else "",
+            )
+        )
+    return changes
 
 
 def recompute_diff(*, run: Run, now=None) -> RunDiff:
     """What computing the run's scheme at ``now`` would give differently, group by group and indicator (the
     run itself stays as it is), and the records changed since the run was published (or computed)."""
     now = now or timezone.now()
-    queryset = county_groups(run.county)
-    groups = list(queryset.select_related("unit"))
+    queryset, groups = read_groups(run.county)
     by_pk = {g.pk: g for g in groups}
     indicators = list(run.scheme.indicators.order_by("order", "pk"))
-    scored = score_groups(run.scheme, groups, queryset, now)
+    scored = score_groups(run.scheme, groups, queryset, now, indicators)
     changes = []
     results = {r.study_group_id: r for r in run.results.all()}
     for group in groups:

@@ -1,6 +1,7 @@
 """The outreach indicators for the annual assessment (core.registry.IndicatorSource), registered in
 ``OutreachConfig.ready()``: thin readings of ``outreach.selectors.counts.outreach_counts`` for the calendar
-year ``period.year`` with ``now=period.cutoff`` (eight queries whatever the number of groups).
+year ``period.year`` with ``now=period.cutoff``: one reading (at most eight queries whatever the number of
+groups) shared by the three measures.
 
 **Cut-off.** Exchange visits count when they started by the cut-off; party days when held, and needs when
 raised, by the cut-off's day. A need counts as done by its status as it stands (one marked done after the
@@ -32,10 +33,12 @@ PAIRED_KINDS = (OrgUnit.Kind.DEPARTMENT, OrgUnit.Kind.TOWNSHIP)
 
 
 def _counts(groups, period, attribute: str) -> dict:
-    return {
-        pk: Decimal(getattr(row, attribute))
-        for pk, row in outreach_counts(groups, year_of(period), now=period.cutoff).items()
-    }
+    """One ``outreach_counts`` reading per queryset object and period, shared by the three measures (as
+    studygroups.indicators.stats shares ``group_stats``): seven queries for all of them, not seven each."""
+    cache = groups.__dict__.setdefault("_outreach_counts", {})
+    if period not in cache:
+        cache[period] = outreach_counts(groups, year_of(period), now=period.cutoff)
+    return {pk: Decimal(getattr(row, attribute)) for pk, row in cache[period].items()}
 
 
 def exchange_visits(groups, period, params):

@@ -8,8 +8,8 @@ same the dashboards show) for the calendar year ``period.year`` with ``now=perio
   earlier). Everything else is read as it stands: attendance, reflections, records and exam scores entered
   after the cut-off for sessions before it do count (``group_stats`` reads the records, not their history);
   the assessment's recompute diff names such records from their history.
-- Each ``compute`` takes one query for the group ids and a fixed number more (``group_stats``: seven),
-  whatever the number of groups. Counts are 0 for a group without records; rates and averages are None
+- Each ``compute`` takes one query for the group ids (none for a queryset already read) and a fixed number
+  more (``group_stats``: seven), whatever the number of groups. Counts are 0 for a group without records; rates and averages are None
   where there is nothing to divide by.
 - ``records_url`` opens the session list (or the list of the records behind the number) filtered to the
   group and year; ``until`` (the cut-off) is added when the cut-off falls inside the year.
@@ -60,6 +60,10 @@ def cutoff_day(period: AssessmentPeriod) -> datetime.date:
 
 
 def group_ids(groups) -> list[int]:
+    """The ids of the groups: no query when the queryset was already read (the assessment reads its groups
+    once, with their units, before the measures run)."""
+    if groups._result_cache is not None:
+        return [group.pk for group in groups]
     return list(groups.order_by().values_list("pk", flat=True))
 
 

@@ -201,8 +201,9 @@ def _resolve(groups: Groups) -> tuple[list[int], dict[int, StudyGroup]]:
     """The ids of ``groups`` (one query for a queryset or node), and the group objects when given."""
     if isinstance(groups, OrgUnit):
         groups = StudyGroup.objects.under(groups)
-    if isinstance(groups, QuerySet):
+    if isinstance(groups, QuerySet) and groups._result_cache is None:
         return list(groups.order_by().values_list("pk", flat=True)), {}
+    # A list, or a queryset already read (the assessment reads its groups once): no query.
     known = {g.pk: g for g in groups}
     return list(known), known
 

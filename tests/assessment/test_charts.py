@@ -127,4 +127,56 @@ def test_the_page_takes_the_same_queries_for_a_larger_county(years, world, count
         stubs["t.sessions"][group.pk] = D(n)
     _publish_year(world, county, 2023, CUTOFF - datetime.timedelta(days=730))
     assert Result.objects.filter(run__year=2023).count() == 10
-    assert _queries(staff, url) == small
+    assert _queries(staff, url) == small == 22  # the stub scheme scores no attendance: group_stats reads it
+
+
+def _stored_run(county_unit, groups_values, year=2025):
+    """A run of a scheme scoring the attendance measure, its results written by hand: {group: rate}."""
+    scheme = make_scheme(county_unit, (("studygroups.attendance_rate", 100, 90, "proportional", "zero"),), year=year)
+    line = str(scheme.indicators.get().pk)
+    run = Run.objects.create(scheme=scheme, county=county_unit, year=year, cutoff=CUTOFF)
+    for group, value in groups_values.items():
+        Result.objects.create(
+            run=run,
+            study_group=group,
+            unit_kind=group.unit.kind,
+            lines={line: {"value": value, "score": "50.00", "weight": "100"}},
+            score=D(50),
+            adjustment=D(0),
+            total=D(50),
+            rank=1,
+            kind_rank=1,
+            passed=False,
+        )
+    return run
+
+
+def test_attendance_is_read_from_the_stored_results_when_the_scheme_scores_it(world, county, django_assert_num_queries):
+    """A scheme scoring the attendance measure: the chart shows the run's snapshot (A 80.0, C 95.5, B no
+    value), not the records (a session of A's since, its leader present), and reads no attendance at all."""
+    c = county
+    _stored_run(c.county, {c.a: "80.0", c.b: None, c.c: "95.5"})
+    session = StudySessionFactory(study_group=c.a, starts_at=local(2025, 3, 10))
+    Attendance.objects.create(session=session, person=world.home.leader, status=Attendance.Status.PRESENT)
+    # The runs, their results, their indicators and the sessions by month.
+    with django_assert_num_queries(4):
+        data = selectors.chart_data(c.county, 2025, Run.objects.all())
+    assert data.attendance == [(c.b.name, None), (c.a.name, D("80.0")), (c.c.name, D("95.5"))]
+
+
+def test_the_page_from_stored_attendance_takes_the_same_queries_for_a_larger_county(world, county, client_as):
+    c = county
+    staff = client_as("staff")
+    url = reverse("assessment:charts")
+    _stored_run(c.county, {c.a: "80.0", c.b: None, c.c: "95.5"})
+    small = _queries(staff, url)
+    groups = {c.a: "70.0"}
+    for n in range(6):
+        group = StudyGroupFactory(unit=OrgUnitFactory(parent=c.county, kind=OrgUnit.Kind.TOWNSHIP, name=f"甲旗新镇{n}"))
+        StudySessionFactory(study_group=group, starts_at=local(2025, 6, 1 + n))
+        groups[group] = f"{60 + n}.0"
+    _stored_run(c.county, groups, year=2024)
+    page = staff.get(url).content.decode()
+    assert 'id="chart-attendance"' in page and 'id="chart-years"' in page
+    # Twenty-two less the eight of group_stats and the names of the groups.
+    assert _queries(staff, url) == small == 13

@@ -14,13 +14,15 @@ from openpyxl import load_workbook
 from assessment import services
 from assessment.models import Adjustment, Result, Run, Scheme
 from core.models import OrgUnit
-from tests.assessment.conftest import CUTOFF, HAND_LINES, hand_values, make_scheme
+from studygroups.models import Attendance, ResearchTopic
+from tests.assessment.conftest import CUTOFF, HAND_LINES, YEAR, hand_values, make_scheme
 from tests.factories import OrgUnitFactory, StudyGroupFactory
-from tests.studygroups.factories import StudySessionFactory
+from tests.studygroups.factories import AttendanceFactory, ResearchTopicFactory, StudySessionFactory, local
 from tests.studygroups.test_list_queries import _fill
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+EXPECTED_DIFF = 29  # the diff with every registered measure, as staff (broken down in its test)
 
 
 @pytest.fixture
@@ -247,3 +249,39 @@ def test_session_kinds_are_checkboxes_and_shown_in_chinese(client_as, world, cou
     row.refresh_from_db()
     assert row.params == {"kinds": ["concentrated", "seminar"]}
     assert row.params_display() == [("计入的学习形式", "集中学习、专题研讨")]
+
+
+def _diff_queries(client, run) -> tuple[int, str]:
+    url = reverse("assessment:run_diff", args=[run.pk])
+    client.get(url)  # warm the caches (session, menu)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url)
+    assert page.status_code == 200
+    return len(queries), page.content.decode()
+
+
+def test_the_diff_with_every_registered_measure_takes_a_fixed_number_of_queries(client_as, world, county):
+    """The default scheme (every registered measure, records of eleven models): the recompute reads the groups
+    once, studygroups' numbers once (seven queries) and outreach's once (six) for all their measures, and the
+    changed records in one UNION ALL, so more groups, records and changes cost no query."""
+    staff = world.users.staff
+    scheme = services.scheme_create_default(county=county.county, year=YEAR, user=staff)
+    run = services.publish(run=services.compute(scheme=scheme, cutoff=timezone.now(), user=staff), user=staff)
+    client = client_as("staff")
+    small, _page = _diff_queries(client, run)
+    # Changes since publication in three history tables, and four more groups with sessions.
+    session = StudySessionFactory(study_group=county.a, title="补录的会议", starts_at=local(YEAR, 3, 2))
+    AttendanceFactory(session=session, person=world.home.member, status=Attendance.Status.PRESENT)
+    topic = ResearchTopic.objects.filter(study_group=county.c).first() or ResearchTopicFactory(study_group=county.c)
+    topic.title = "改过的调研题目"
+    topic._history_user = staff
+    topic.save()
+    for i in range(4):
+        group = StudyGroupFactory(unit=OrgUnitFactory(parent=county.county, kind=OrgUnit.Kind.TOWNSHIP, name=f"新{i}"))
+        StudySessionFactory(study_group=group, starts_at=local(YEAR, 4, 1 + i))
+    large, page = _diff_queries(client, run)
+    assert "补录的会议" in page and "改过的调研题目" in page and "出勤" in page
+    # Request (session, user, scope), the run, the groups, the indicators, studygroups 7 + leader hosted 1
+    # + seats 1 + research 1, inspections 2, outreach 6, the stored results, the changed records 1, and
+    # the page's frame (three).
+    assert (small, large) == (EXPECTED_DIFF, EXPECTED_DIFF)
