@@ -116,7 +116,7 @@ EXPECTED = {
     "outreach:need_list": (10, 8, None),
     "outreach:post_list": (9, 9, 10),
     "outreach:coverage": (16, 7, None),
-    "outreach:post_reading": (14, None, None),
+    "outreach:post_reading": (13, None, None),
     "reports:job_list": (11, 10, 11),
     "reports:bulletin_list": (7, 7, 8),
 }
