@@ -1,4 +1,4 @@
-"""Search-as-you-type for long choice lists (groups, people): a JSON view answering at most ``LIMIT`` rows the
+"""Search-as-you-type for long choice lists (groups, people, and kinds apps register): a JSON view answering at most ``LIMIT`` rows the
 user may see, and a select widget that renders only the chosen option (static/js/autocomplete.js does the rest).
 
     study_group = ModelChoiceFilter(queryset=..., widget=AutocompleteSelect("autocomplete_groups"))
@@ -31,6 +31,12 @@ def _people(user, q: str):
 
 
 SOURCES = {"groups": _groups, "people": _people}
+
+
+def register(kind: str, source) -> None:
+    """Another app's kind: ``source(user, q)`` answers at most ``LIMIT`` ``(pk, text)`` rows the user may see
+    (called from its AppConfig.ready(), as core may not import the apps)."""
+    SOURCES[kind] = source
 
 
 @login_required

@@ -9,7 +9,7 @@ class OutreachConfig(AppConfig):
     verbose_name = _("Exchange and outreach")
 
     def ready(self):
-        from core import registry
+        from core import autocomplete, registry
         from core.policy import Action, Dashboard
         from core.registry import DashboardPanel, NavEntry
         from outreach.selectors.dashboard import needs_panel, posts_panel
@@ -27,6 +27,9 @@ class OutreachConfig(AppConfig):
             registry.history_models.register(f"outreach.{label}", name)
         for label in ("PartyDay", "Need"):
             registry.attachment_owners.register(f"outreach.{label}")
+        from outreach.forms import party_days_to_choose
+
+        autocomplete.register("party_days", party_days_to_choose)
         registry.notification_kinds[NEED_OVERDUE] = _("Overdue practical thing")
 
         registry.dashboard_panels.register(

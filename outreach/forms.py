@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.attachments import AttachmentField
+from core.autocomplete import LIMIT, AutocompleteSelect
 from core.models import Membership, Person, StudyGroup
 from outreach.models import BranchHouseholds, Column, ExchangeVisit, Need, Pairing, PartyDay, Post
 from outreach.services import branches_for
 from studygroups.forms.org import ScopedModelForm
-from studygroups.models import PlanTopic, RequiredReading
+from studygroups.models import Plan, PlanTopic, RequiredReading
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -184,7 +185,13 @@ class NeedForm(ScopedModelForm):
     class Meta:
         model = Need
         fields = ["branch", "party_day", "ask", "category", "place", "description", "raised_on", "due_on"]
-        widgets = {"raised_on": DATE, "due_on": DATE, "description": TEXT}
+        # A county holds thousands of party days: the field searches them instead of listing them all.
+        widgets = {
+            "raised_on": DATE,
+            "due_on": DATE,
+            "description": TEXT,
+            "party_day": AutocompleteSelect("party_days"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,6 +211,15 @@ class NeedForm(ScopedModelForm):
         if data.get("party_day") and data.get("branch") and data["party_day"].branch_id != data["branch"].pk:
             self.add_error("party_day", _("The party day is of another branch."))
         return data
+
+
+def party_days_to_choose(user, q: str) -> list[tuple[int, str]]:
+    """The autocomplete of a need's party day: the newest the user may edit matching ``q`` (date, branch or
+    theme)."""
+    rows = PartyDay.objects.editable_by(user).select_related("branch")
+    if q:
+        rows = rows.filter(Q(theme__icontains=q) | Q(branch__name__icontains=q) | Q(held_on__startswith=q))
+    return [(day.pk, str(day)) for day in rows.order_by("-held_on", "-pk")[:LIMIT]]
 
 
 class _ActionForm(forms.Form):
@@ -264,8 +280,20 @@ class PostForm(ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["column"].queryset = Column.objects.editable_by(self.user)
-        self.fields["readings"].queryset = RequiredReading.objects.visible_to(self.user)
-        self.fields["topics"].queryset = PlanTopic.objects.visible_to(self.user).select_related("plan")
+        # A post serves this or last year's readings and the county's or the region's plan topics; the
+        # groups' own plans would put tens of thousands of options on the form. What the post already
+        # serves stays choosable.
+        since = timezone.localdate().year - 1
+        readings = RequiredReading.objects.visible_to(self.user)
+        topics = PlanTopic.objects.visible_to(self.user)
+        current_readings = current_topics = Q(pk__in=[])
+        if self.instance.pk:
+            current_readings = Q(pk__in=self.instance.readings.values("pk"))
+            current_topics = Q(pk__in=self.instance.topics.values("pk"))
+        self.fields["readings"].queryset = readings.filter(Q(year__gte=since) | current_readings)
+        self.fields["topics"].queryset = topics.filter(
+            Q(plan__year__gte=since, plan__level__in=[Plan.Level.ARRANGEMENT, Plan.Level.COUNTY]) | current_topics
+        ).select_related("plan")
         if not self.instance.pk:
             self.fields["published_on"].initial = timezone.localdate()
 

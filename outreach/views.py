@@ -496,15 +496,18 @@ class PostReading(YearDefaultMixin, ListPage):
     def people(self):
         return current_members(StudyGroup.objects.visible_to(self.request.user))
 
-    def get_queryset(self):
-        return with_readers(super().get_queryset(), self.people).order_by("-readers", "-published_on", "-pk")
+    def get_table_data(self):
+        # Readers counted on the table's rows only: the year filter's choices and the required posts below
+        # read the posts without joining every study of the prefecture.
+        return with_readers(super().get_table_data(), self.people).order_by("-readers", "-published_on", "-pk")
 
     def export_title(self) -> str:
         return f"{self.title} · {self.year}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        return context | {"year": self.year, "missing": not_studied(self.object_list, self.people)}
+        missing = not_studied(self.object_list, self.people, page=self.request.GET.get("missing_page") or 1)
+        return context | {"year": self.year, "missing": missing}
 
 
 @login_required

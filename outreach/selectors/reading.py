@@ -3,10 +3,13 @@ required ones. Constant queries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core.models import Membership, Person
+from core.pages import PAGE_SIZE
 from outreach.models import Post, PostStudy
 
 
@@ -20,21 +23,52 @@ def posts_by_reading(posts: QuerySet[Post], people: QuerySet[Person]) -> list[Po
     return list(with_readers(posts, people).select_related("column").order_by("-readers", "-published_on", "pk"))
 
 
-def not_studied(posts: QuerySet[Post], people: QuerySet[Person]) -> list[tuple[Person, list[Post]]]:
-    """For each of ``people``, the required posts among ``posts`` they have not studied (people with none
-    missing left out). Three queries."""
+@dataclass
+class NotStudiedPage:
+    """A page of ``(person, [posts not studied])``; whether more follow, without counting them all."""
+
+    rows: list[tuple[Person, list[Post]]]
+    number: int
+    has_next: bool
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def not_studied(posts: QuerySet[Post], people: QuerySet[Person], page=1, per_page: int = PAGE_SIZE) -> NotStudiedPage:
+    """One page of ``people`` who have not studied every required post among ``posts``, each with the posts
+    they lack; people with none missing left out. Found in SQL, the page's people only looked at (a
+    prefecture has tens of thousands) and never counted: three queries."""
+    try:
+        number = max(int(page), 1)
+    except (TypeError, ValueError):
+        number = 1
     required = list(posts.filter(required=True).order_by("-published_on", "pk"))
-    if not required:
-        return []
-    done = set(
-        PostStudy.objects.filter(post__in=[p.pk for p in required], person__in=people).values_list("person", "post")
+    ids = [p.pk for p in required]
+    if not ids:
+        return NotStudiedPage([], number, False)
+    # Those who studied them all, grouped on the studies alone; everyone else lacks one.
+    complete = (
+        PostStudy.objects.filter(post__in=ids)
+        .values("person")
+        .annotate(studied=Count("post", distinct=True))
+        .filter(studied=len(ids))
+        .values("person")
     )
-    rows = []
-    for person in people.select_related("unit").order_by("unit__name", "name"):
-        missing = [post for post in required if (person.pk, post.pk) not in done]
-        if missing:
-            rows.append((person, missing))
-    return rows
+    lacking = people.exclude(pk__in=complete).select_related("unit").order_by("unit__name", "name", "pk")
+    start = (number - 1) * per_page
+    found = list(lacking[start : start + per_page + 1])  # one more says whether a next page exists
+    found, has_next = found[:per_page], len(found) > per_page
+    done = set()
+    if found:
+        rows = PostStudy.objects.filter(post__in=ids, person__in=[person.pk for person in found])
+        done = set(rows.values_list("person", "post"))
+    missing = [(person, [post for post in required if (person.pk, post.pk) not in done]) for person in found]
+    return NotStudiedPage(missing, number, has_next)
 
 
 def current_members(groups) -> QuerySet[Person]:
