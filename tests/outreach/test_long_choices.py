@@ -41,6 +41,8 @@ def test_people_who_have_not_studied_come_a_page_at_a_time(world, client_as):
     html = client.get(reverse("outreach:post_reading"), {"year": 2025, "missing_page": 2}).content.decode()
     table = html[html.index('id="not-studied"') : html.index("</table>", html.index('id="not-studied"'))]
     assert table.count("<tr>") == 1 + 8 and "missing_page=1" in html and "missing_page=3" not in html
+    html = client.get(reverse("outreach:post_reading"), {"year": 2025, "missing_page": 3}).content.decode()
+    assert "此页已超出最后一页" in html and "所有人都已学习必学文章" not in html
 
 
 @pytest.mark.django_db
