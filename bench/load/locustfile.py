@@ -12,6 +12,11 @@ read here), starts the servers and checks the database afterwards (bench/load/ch
 
 Every write locust sees succeed is appended to var/load/writes-<run>.jsonl, which check.py compares with
 the database: each record text carries a token unique to the write.
+
+Every request, its time and whether it failed, is appended to var/load/requests-<run>.jsonl with the phase it
+fell in: "arrival" while users are still arriving and logging in (each login hashes a password: 0.6 s of CPU
+here), then "steady" for LOAD_TIME seconds once every user is in, after which the run stops. check.py takes
+failures over both phases and the p95 target over the steady phase, and prints the arrival figures apart.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import threading
 import time
 from pathlib import Path
 
+import gevent
 from locust import HttpUser, between, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,6 +42,8 @@ PLAN = json.loads(Path(os.environ.get("LOAD_PLAN", BASE_DIR / "var" / "load" / "
 RUN = PLAN["run"]
 PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
 WRITES = BASE_DIR / "var" / "load" / f"writes-{RUN}.jsonl"
+REQUESTS = BASE_DIR / "var" / "load" / f"requests-{RUN}.jsonl"
+STEADY_SECONDS = int(os.environ.get("LOAD_TIME", "60"))
 _lock = threading.Lock()
 _counter = itertools.count(1)
 _seats = itertools.count()
@@ -46,8 +54,31 @@ def record_write(kind: str, **fields) -> None:
         out.write(json.dumps({"kind": kind, **fields}, ensure_ascii=False) + "\n")
 
 
+_phase = {"name": "arrival", "arrived": 0}
+# One check-in screen per room (group), logged in as its secretary, shared by the group's members.
+_rooms: dict[int, object] = {}
+_rooms_lock = threading.Lock()
+
+
+def _arrived(environment) -> None:
+    """A user has logged in; when the last one has, the steady phase starts and lasts STEADY_SECONDS."""
+    with _lock:
+        _phase["arrived"] += 1
+        if _phase["arrived"] != environment.runner.target_user_count:
+            return
+        _phase["name"] = "steady"
+    gevent.spawn_later(STEADY_SECONDS, environment.runner.quit)
+
+
 class _Account(HttpUser):
     abstract = True
+
+    def on_start(self):
+        self.arrive()
+        _arrived(self.environment)
+
+    def arrive(self) -> None:
+        raise NotImplementedError
 
     def log_in(self, username: str) -> None:
         self.username = username
@@ -65,7 +96,7 @@ class Secretary(_Account):
     weight = 3
     wait_time = between(2, 6)
 
-    def on_start(self):
+    def arrive(self):
         self.seat = random.choice(PLAN["groups"])
         self.log_in(self.seat["secretary"])
 
@@ -119,21 +150,28 @@ class Member(_Account):
     weight = 4
     wait_time = between(2, 6)
 
-    def on_start(self):
+    def arrive(self):
         seats = [(g, m) for g in PLAN["groups"] for m in g["members"]]
         self.seat, username = seats[next(_seats) % len(seats)]
         self.log_in(username)
-        self.room = None
+        self.room = self._room()
+
+    def _room(self):
+        """The room's screen, logged in as the group's secretary: one per group, opened by its first member."""
+        from requests import Session
+
+        group = self.seat["group"]
+        with _rooms_lock:
+            room = _rooms.get(group)
+            if room is None:
+                room = _rooms[group] = Session()
+                login = room.get(f"{self.host}/accounts/login/")
+                fields = form_fields(login.text) | {"username": self.seat["secretary"], "password": PASSWORD}
+                room.post(f"{self.host}/accounts/login/", fields)
+        return room
 
     def _code_url(self) -> str:
-        """The room's screen: the group's secretary shows the current code (refreshed every 30 s)."""
-        if self.room is None:
-            from requests import Session
-
-            self.room = Session()
-            login = self.room.get(f"{self.host}/accounts/login/")
-            fields = form_fields(login.text) | {"username": self.seat["secretary"], "password": PASSWORD}
-            self.room.post(f"{self.host}/accounts/login/", fields)
+        """The room's screen shows the current code (refreshed every 30 s)."""
         code = self.room.get(f"{self.host}/sessions/{self.seat['now_session']}/qr.json").json()
         return re.sub(r"^https?://[^/]+", "", code["url"])
 
@@ -159,7 +197,7 @@ class Staff(_Account):
     weight = 2
     wait_time = between(2, 6)
 
-    def on_start(self):
+    def arrive(self):
         self.log_in(random.choice(PLAN["staff"]))
 
     @task(3)
@@ -187,7 +225,7 @@ class Auditor(_Account):
     weight = 1
     wait_time = between(3, 8)
 
-    def on_start(self):
+    def arrive(self):
         self.log_in(random.choice(PLAN["auditors"]))
 
     @task(2)
@@ -220,3 +258,12 @@ class Auditor(_Account):
 @events.test_start.add_listener
 def _started(environment, **kwargs):
     WRITES.parent.mkdir(parents=True, exist_ok=True)
+
+
+@events.request.add_listener
+def _request(request_type, name, response_time, exception, **kwargs):
+    line = {"phase": _phase["name"], "name": name, "ms": round(response_time, 1), "failed": exception is not None}
+    if exception is not None:
+        line["error"] = str(exception)[:200]
+    with _lock, REQUESTS.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")

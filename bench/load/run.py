@@ -80,6 +80,7 @@ def main() -> int:
         "REDIS_URL": args.redis_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CELERY_DATA_DIR": str(VAR / "celery"),
+        "LOAD_TIME": str(args.time),
     }
     manage = [sys.executable, "manage.py"]
     # A database seeded before may predate the code's latest migrations.
@@ -100,9 +101,12 @@ def main() -> int:
     )
     try:
         wait_healthy(host)
-        spawn = max(1, args.users // 5)
+        # Users arrive over about ten seconds; the locustfile stops the run --time seconds after the last one
+        # has logged in (the steady phase), so -t is only a guard.
+        spawn = max(1, args.users // 10)
         locust = [args.locust, "-f", "bench/load/locustfile.py", "--headless", "--host", host]
-        locust += ["-u", str(args.users), "-r", str(spawn), "-t", f"{args.time}s", "--csv", str(VAR / "locust")]
+        guard = args.time + args.users // spawn + 300
+        locust += ["-u", str(args.users), "-r", str(spawn), "-t", f"{guard}s", "--csv", str(VAR / "locust")]
         locust += ["--only-summary"]
         print("$", " ".join(locust), flush=True)
         subprocess.run(locust, cwd=BASE_DIR, env=env)
