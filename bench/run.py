@@ -107,11 +107,16 @@ def table(data: dict) -> list[str]:
 
 
 def summary(data: dict) -> str:
-    rows = [r for r in data["results"] if r["kind"] not in ("floor", "skipped")]
-    over_time = sum(1 for r in rows if r["p95_ms"] > 150)
-    over_queries = sum(1 for r in rows if r["queries"] > 15)
+    """The page targets (p95 under 150 ms, at most 15 queries, the aim of 5 × floor) count pages only: report
+    builds are Celery jobs with budgets of their own (docs/benchmarks.md, "Report builds")."""
+    pages = [r for r in data["results"] if r["kind"] not in ("floor", "skipped", "report")]
+    reports = [r for r in data["results"] if r["kind"] == "report"]
+    over_time = sum(1 for r in pages if r["p95_ms"] > 150)
+    over_queries = sum(1 for r in pages if r["queries"] > 15)
+    over_ratio = sum(1 for r in pages if r["ratio"] > 5)
     return (
-        f"{len(rows)} cases; {over_time} with p95 over 150 ms, {over_queries} over 15 queries; "
+        f"{len(pages)} page cases: {over_time} with p95 over 150 ms, {over_queries} over 15 queries, "
+        f"{over_ratio} over 5 × floor; {len(reports)} report builds (budgets of their own); "
         f"framework floor p50 {next(r['p50_ms'] for r in data['results'] if r['kind'] == 'floor')} ms"
     )
 
