@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import ExtractYear
 from django.forms import HiddenInput, NullBooleanSelect
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django_filters.constants import EMPTY_VALUES
 from core.autocomplete import AutocompleteSelect
 from core.models import Membership, OrgUnit, Person, StudyGroup
 from core.pages import this_year, year_param
+from core.search import search_q
 from studygroups.forms.records import DATE
 from studygroups.models import (
     Attendance,
@@ -80,10 +81,7 @@ class SearchFilterSet(django_filters.FilterSet):
         return [(str(year), str(year)) for year in sorted(years, reverse=True)]
 
     def search(self, queryset, name, value):
-        condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.filter(search_q(queryset.model, self.search_fields, value))
 
 
 class OrgUnitFilter(SearchFilterSet):
@@ -242,10 +240,6 @@ class PlanFilter(SearchFilterSet):
     class Meta:
         model = Plan
         fields = ["q", "year", "level", "study_group"]
-
-    def search(self, queryset, name, value):
-        # Searching topics crosses a to-many relation: keep plans unique.
-        return queryset.filter(pk__in=super().search(Plan.objects.all(), name, value).values("pk"))
 
 
 # Lists of groups and people have no year of their own: the years that have plans or readings anywhere

@@ -159,4 +159,5 @@ def test_search_picks_the_newest_matches_without_counting_them_all(client_as, wo
     assert sum("__count" in sql for sql in sessions) == 1
     searched_sessions = [q["sql"] for q in searched.captured_queries if '"studygroups_studysession"' in q["sql"]]
     assert not any("__count" in sql for sql in searched_sessions)
-    assert len(searched.captured_queries) == len(plain.captured_queries) - 1
+    # No count; the ids of the groups and hosts whose names match are read first (core.search).
+    assert len(searched.captured_queries) == len(plain.captured_queries) - 1 + 2
