@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet, Value
+from django.db.models import Exists, Max, Min, QuerySet, Value
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
 
 def aggregate_together(*parts: tuple[QuerySet, dict[str, Any]]) -> dict[str, Any]:
@@ -40,3 +43,30 @@ def aggregate_together(*parts: tuple[QuerySet, dict[str, Any]]) -> dict[str, Any
         values.extend(next(iter(compiler.apply_converters([list(row[start : start + width])], converters))))
         start += width
     return dict(zip(names, values, strict=True))
+
+
+# Beyond this many years between the table's first and last row, one EXISTS per year costs more than it saves.
+_YEARS_CHECKED = 40
+
+
+def years_with_rows(rows: QuerySet, field: str) -> list[int]:
+    """The years (local calendar years for a date-time) in which ``rows`` have a ``field``, newest first.
+
+    The same years as ``SELECT DISTINCT EXTRACT(YEAR ...)`` over ``rows``, without reading every row of a
+    scope (and joining each to its unit): the first and last year of the whole table (an index on ``field``
+    answers at its two ends), then, in one statement, an EXISTS per year in between over ``rows``, each
+    stopping at its first row."""
+    model = rows.model
+    bounds = model._base_manager.aggregate(first=Min(field), last=Max(field))
+    if bounds["first"] is None:
+        return []
+    first, last = (
+        (timezone.localtime(value) if isinstance(value, datetime.datetime) else value).year
+        for value in (bounds["first"], bounds["last"])
+    )
+    if last - first >= _YEARS_CHECKED:
+        years = rows.order_by().annotate(_year=ExtractYear(field)).values_list("_year", flat=True).distinct()
+        return sorted(years, reverse=True)
+    checks = {f"y{year}": Exists(rows.filter(**{f"{field}__year": year})) for year in range(last, first - 1, -1)}
+    found = model._base_manager.order_by().annotate(**checks).values(*checks)[:1]
+    return [int(name[1:]) for row in found for name, present in row.items() if present]

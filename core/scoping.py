@@ -190,7 +190,9 @@ class ScopedQuerySet(models.QuerySet):
         if scope.released and not policy.can(user, policy.Action.SEE_UNRELEASED):
             rows = rows._released()
         if scope.assigned:
-            rows = rows | self.filter(**{scope.assigned: user.pk})
+            # By key in a subquery: OR-ing the join to the assignments would list a row once per account
+            # assigned to it (a visit with two inspectors twice) and keep the join in every count.
+            rows = rows | self._distinct_where(Q(**{scope.assigned: user.pk}))
         return rows
 
     def editable_by(self, user) -> ScopedQuerySet:

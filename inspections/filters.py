@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.aggregates import years_with_rows
 from core.autocomplete import AutocompleteSelect
 from core.models import StudyGroup
 from inspections.models import Finding, InspectionPlan, ScoreTemplate, Visit, VisitKind
@@ -22,9 +23,13 @@ class PlanFilter(SearchFilterSet):
         fields = ["year", "status"]
 
 
+def _visit_years(visits) -> list[int]:
+    return years_with_rows(visits, "session_starts_at")
+
+
 class VisitFilter(SearchFilterSet):
     search_fields = ("session__title", "session__study_group__name")
-    year = YearFilter(label=_("Year"), field_name="session_starts_at", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="session_starts_at", lookup_expr="year", years=_visit_years)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=VisitKind.choices, empty_label=_("All"))
     study_group = django_filters.ModelChoiceFilter(
         label=_("Study group"),

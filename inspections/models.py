@@ -324,7 +324,11 @@ class Visit(AuditedModel):
                 condition=Q(total__isnull=True) | Q(total__gte=0, total__lte=models.F("max_total")),
             ),
         ]
-        indexes = [models.Index(fields=["summary_due"], name="visit_summary_due_idx")]
+        indexes = [
+            models.Index(fields=["summary_due"], name="visit_summary_due_idx"),
+            # The visits list, newest first: walked backwards, it stops after a page instead of sorting all.
+            models.Index(fields=["session_starts_at", "id"], name="visit_start_pk_idx"),
+        ]
 
     def __str__(self):
         return f"{self.session.study_group} · {timezone.localtime(self.session_starts_at):%Y-%m-%d}"

@@ -2,10 +2,10 @@
 
 import django_filters
 from django.db.models import Q
-from django.db.models.functions import ExtractYear
 from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
 
+from core.aggregates import years_with_rows
 from core.autocomplete import AutocompleteSelect
 from core.models import StudyGroup
 from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
@@ -94,8 +94,7 @@ class PostReadingFilter(SearchFilterSet):
 
 def _coverage_years(groups):
     """The years with party days under the groups' units."""
-    days = PartyDay.objects.filter(branch__parent__study_group__in=groups.values("pk"))
-    return days.annotate(_year=ExtractYear("held_on")).values_list("_year", flat=True).order_by().distinct()
+    return years_with_rows(PartyDay.objects.filter(branch__parent__study_group__in=groups.values("pk")), "held_on")
 
 
 class CoverageFilter(SearchFilterSet):

@@ -216,6 +216,8 @@ class PartyDay(AuditedModel):
         verbose_name_plural = _("themed party days")
         ordering = ["-held_on", "branch__name"]
         constraints = [models.UniqueConstraint(fields=["branch", "held_on"], name="partyday_one_per_branch_day")]
+        # A year's party days (coverage counts, the years that have any) and the list, newest first.
+        indexes = [models.Index(fields=["held_on", "id"], name="partyday_held_pk_idx")]
 
     def __str__(self):
         return f"{self.held_on:%Y-%m-%d} {self.branch} · {self.theme}"

@@ -265,7 +265,9 @@ class CoverageList(ListPage):
             groups = list(self.object_list)
             self.counts = outreach_counts(groups, Period.year(self.year))
             self.total = total_counts(self.counts)
-            names = dict(OrgUnit.objects.filter(pk__in=list(self.total.branches)).values_list("pk", "name"))
+            # By the groups' units (a few hundred keys), not by every branch's key (thousands of parameters).
+            branches = OrgUnit.objects.filter(parent__in=[group.unit_id for group in groups])
+            names = dict(branches.values_list("pk", "name"))
             for group in groups:
                 group.counts = self.counts[group.pk]
                 group.branch_rows = sorted(

@@ -154,12 +154,37 @@ def bulletin_data(*, node: OrgUnit, period: Period, today: datetime.date | None 
     data.rectification_overdue = states.pop("overdue")
     data.rectification = states
 
-    flagged = with_flags(visits, today).select_related("session__study_group").order_by("session_starts_at", "pk")
-    for visit in flagged.filter(Q(materials_late=True) | Q(summary_late=True)):
-        day = timezone.localdate(visit.session_starts_at)
-        group = visit.session.study_group.name
-        if visit.materials_late:
-            data.late_materials.append(LateVisit(visit.pk, group, day, visit.materials_due, visit.materials_at))
-        if visit.summary_late:
-            data.late_summaries.append(LateVisit(visit.pk, group, day, visit.summary_due, visit.summary_at))
+    # The columns the lists show, not whole visits and sessions (a session's texts are most of its row).
+    flagged = (
+        with_flags(visits, today)
+        .filter(Q(materials_late=True) | Q(summary_late=True))
+        .order_by("session_starts_at", "pk")
+        .values_list(
+            "pk",
+            "session__study_group__name",
+            "session_starts_at",
+            "materials_late",
+            "materials_due",
+            "materials_at",
+            "summary_late",
+            "summary_due",
+            "summary_at",
+        )
+    )
+    for (
+        pk,
+        group,
+        starts_at,
+        materials_late,
+        materials_due,
+        materials_at,
+        summary_late,
+        summary_due,
+        summary_at,
+    ) in flagged:
+        day = timezone.localdate(starts_at)
+        if materials_late:
+            data.late_materials.append(LateVisit(pk, group, day, materials_due, materials_at))
+        if summary_late:
+            data.late_summaries.append(LateVisit(pk, group, day, summary_due, summary_at))
     return data
