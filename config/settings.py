@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# History tables are indexed on (history_date, history_id) instead (core.models.audit.History).
+SIMPLE_HISTORY_DATE_INDEX = False
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -104,7 +104,7 @@ def _recent_changes(user, limit: int = 15) -> list[dict]:
             ch_kind=Value(name, output_field=CharField()),
         )
         if connection.features.supports_slicing_ordering_in_compound:
-            # Each table gives only its newest rows (read backwards on its history_date index).
+            # Each table gives only its newest rows (read backwards on its (history_date, history_id) index).
             rows = rows.order_by("-history_date", "-history_id")[:limit]
         else:
             rows = rows.order_by()  # SQLite: no ORDER BY inside a UNION's parts (the union is ordered)

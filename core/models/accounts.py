@@ -4,7 +4,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from core.models.audit import History
 
 
 class Role(models.TextChoices):
@@ -47,7 +48,7 @@ class User(AbstractUser):
         help_text=_("The person this account belongs to (required for members)."),
     )
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = History(excluded_fields=["password", "last_login"])
     objects = UserManager()
 
     class Meta:
