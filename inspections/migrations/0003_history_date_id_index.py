@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_history_date_id_index'),
-        ('inspections', '0001_initial'),
+        ('inspections', '0002_visit_newest_first_index'),
         ('studygroups', '0004_history_date_id_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

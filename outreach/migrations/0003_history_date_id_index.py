@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_history_date_id_index'),
-        ('outreach', '0001_initial'),
+        ('outreach', '0002_partyday_held_on_index'),
         ('studygroups', '0004_history_date_id_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
