@@ -329,7 +329,7 @@ class ExamTable(tables.Table):
         row_attrs = {"data-record-id": lambda record: record.pk}
 
 
-# Coverage of planned topics (rows are selectors.stats.GroupCoverage, not model instances)
+# Coverage of planned topics (rows are selectors.stats.CoverageRow, not model instances)
 
 
 class _CoverageRows(TableListData):
