@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableListData
+from django_tables2.rows import BoundRows
 from django_tables2.utils import A
 
 from core.models import OrgUnit, Person, StudyGroup
@@ -329,7 +330,7 @@ class ExamTable(tables.Table):
         row_attrs = {"data-record-id": lambda record: record.pk}
 
 
-# Coverage of planned topics (rows are selectors.stats.GroupCoverage, not model instances)
+# Coverage of planned topics (rows are selectors.stats.CoverageRow, not model instances)
 
 
 class _CoverageRows(TableListData):
@@ -371,3 +372,5 @@ class CoverageTable(tables.Table):
         super().__init__(data, *args, **kwargs)
         self.data = _CoverageRows(list(data))
         self.data.set_table(self)
+        # The rows (and so the pages) read the data they were made with: made again over the rows sorted here.
+        self.rows = BoundRows(data=self.data, table=self, pinned_data=self.pinned_data)

@@ -53,6 +53,7 @@ from studygroups.models import (
     StudySession,
     TheoryArticle,
 )
+from studygroups.models.plans import topic_key
 
 # What the step writes, in the order it creates them (seed_demo --flush deletes them in reverse).
 MODELS = (
@@ -310,6 +311,7 @@ def build_plans(ctx: DemoContext, rec: StudyRecords, rng: random.Random) -> None
     for plan, at, by, plan_topics in plans:
         for topic in plan_topics:
             topic.plan = plan
+            topic.title_key = topic_key(topic.title)  # rows written in bulk: save() does not set it
             topics.add(topic, at, by)
     topics.flush()
 

@@ -188,6 +188,9 @@ class ReadingMarkForm(forms.Form):
         if _own_only(user):
             self.fields["person"].initial = user.person_id
             self.fields["person"].empty_label = None
+        else:
+            # Staff reach a whole county's people: searched as they type, not every one written into the page.
+            self.fields["person"].widget = AutocompleteSelect("people")
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Save")))
 

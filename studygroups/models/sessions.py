@@ -92,6 +92,8 @@ class StudySession(VersionedModel, AuditedModel):
             models.Index(fields=["study_group", "starts_at"], name="session_group_start_idx"),
             # Newest first, a page at a time: the list walks this index and stops after 25 rows.
             models.Index(fields=["starts_at", "id"], name="session_start_pk_idx"),
+            # A year's sessions with their group, read from the index alone (the plan coverage counts).
+            models.Index(fields=["starts_at", "study_group", "id"], name="session_start_group_idx"),
         ]
 
     def __str__(self):

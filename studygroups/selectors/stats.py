@@ -53,6 +53,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -62,6 +63,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -70,12 +73,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from core.aggregates import aggregate_together
 from core.models import Membership, OrgUnit, StudyGroup
 from studygroups.models import Attendance, ExamScore, Plan, PlanTopic, Reflection, ResearchTopic, StudySession
+from studygroups.models.plans import topic_key
 
 ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 RESEARCH = ResearchTopic.Status
@@ -209,11 +213,6 @@ def _resolve(groups: Groups) -> tuple[list[int], dict[int, StudyGroup]]:
 
 
 # --- topic coverage ------------------------------------------------------------------------------
-
-
-def topic_key(title: str) -> str:
-    """One topic per title: whitespace does not make another topic."""
-    return " ".join(title.split())
 
 
 def due_month(planned_month: int | None, level: str, quarter: int | None) -> int:
@@ -366,16 +365,132 @@ def _coverage(
     return result
 
 
+@dataclass
+class CoverageCounts:
+    """A group's planned topics of a period counted in SQL (``coverage_counts``): the numbers of its
+    ``GroupCoverage``, without the topics themselves."""
+
+    group_id: int
+    topics_in_year: int = 0
+    planned: int = 0
+    covered: int = 0
+    overdue: int = 0
+
+
+def _due_month_sql():
+    """``due_month()`` of a PlanTopic row (planned months are 1–12 and quarters 1–4, by constraint)."""
+    by_level = Case(
+        When(plan__level=Plan.Level.QUARTERLY, plan__quarter__isnull=False, then=F("plan__quarter") * 3),
+        default=Value(12),
+        output_field=IntegerField(),
+    )
+    return Coalesce("planned_month", by_level, output_field=IntegerField())
+
+
+def coverage_counts(
+    groups: QuerySet[StudyGroup] | list[int], period: Period, *, now: datetime.datetime | None = None
+) -> dict[int, CoverageCounts]:
+    """``topic_coverage``'s numbers of ``groups`` (a queryset or ids), counted in one query, by group id;
+    groups without a planned topic in the year are left out (all their numbers are 0). The same rules: a
+    topic is a ``PlanTopic.title_key`` of the group's plans of the year, due at its earliest due month.
+
+    Two grouped subqueries, the groups' topics (group, key, due) and the keys their sessions covered
+    (group, key), joined and counted per group; the statement around them is plain SQL both databases run.
+    A queryset is read as a subquery: a prefecture's 1,500 ids bound twice cost more than the counting.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    year = period.calendar_year
+    ids = groups.order_by().values("pk") if isinstance(groups, QuerySet) else groups
+    result: dict[int, CoverageCounts] = {}
+    planned = (
+        PlanTopic.objects.filter(plan__study_group_id__in=ids, plan__year=year, plan__level__in=Plan.GROUP_LEVELS)
+        .order_by()
+        .values(g=F("plan__study_group_id"), k=F("title_key"))
+        .annotate(due=Min(_due_month_sql()))
+    )
+    covered = (
+        StudySession.topics.through.objects.filter(
+            studysession__study_group_id__in=ids,
+            studysession__starts_at__gte=local_midnight(datetime.date(year, 1, 1)),
+            studysession__starts_at__lt=period.end,
+            studysession__starts_at__lte=now,
+        )
+        .order_by()
+        .values(g=F("studysession__study_group_id"), k=F("plantopic__title_key"))
+        .distinct()
+    )
+    # Overdue: uncovered and due in a month before this one ((year, due) < (today.year, today.month)).
+    overdue_before = 13 if year < today.year else today.month if year == today.year else 1
+    first, last = period.months[0], period.months[-1]
+    planned_sql, planned_params = planned.query.get_compiler(planned.db).as_sql()
+    covered_sql, covered_params = covered.query.get_compiler(covered.db).as_sql()
+    in_period = "p.due >= %s AND p.due <= %s"
+    sql = (
+        f"SELECT p.g, COUNT(*),"
+        f" SUM(CASE WHEN {in_period} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {in_period} AND c.k IS NOT NULL THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {in_period} AND c.k IS NULL AND p.due < %s THEN 1 ELSE 0 END)"
+        f" FROM ({planned_sql}) p LEFT JOIN ({covered_sql}) c ON c.g = p.g AND c.k = p.k"
+        f" GROUP BY p.g"
+    )
+    params = [first, last, first, last, first, last, overdue_before, *planned_params, *covered_params]
+    with connections[planned.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for group_id, in_year, n_planned, n_covered, n_overdue in cursor.fetchall():
+            result[group_id] = CoverageCounts(group_id, in_year, int(n_planned), int(n_covered), int(n_overdue))
+    return result
+
+
+@dataclass
+class CoverageRow:
+    """A group's line on the coverage page: its numbers for every group (``coverage_counts``, in SQL), its
+    topics only where shown (``detail``, a ``topic_coverage`` row, set by the page for the rows it shows)."""
+
+    counts: CoverageCounts
+    place: tuple  # the group's place in the tree: its unit's path, sort order and name
+    group: StudyGroup | None = None
+    detail: GroupCoverage | None = None
+
+    @property
+    def group_id(self) -> int:
+        return self.counts.group_id
+
+    @property
+    def planned(self) -> int:
+        return self.counts.planned
+
+    @property
+    def covered(self) -> int:
+        return self.counts.covered
+
+    @property
+    def uncovered(self) -> int:
+        return self.counts.planned - self.counts.covered
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.counts.topics_in_year)
+
+    @property
+    def overdue(self) -> list[TopicState]:
+        return self.detail.overdue if self.detail else []
+
+    @property
+    def upcoming(self) -> list[TopicState]:
+        return self.detail.upcoming if self.detail else []
+
+
 COVERAGE_SORTS = {
-    "group": lambda c: (c.group.unit.path, c.group.unit.sort_order, c.group.unit.name),
+    "group": lambda c: c.place,
     "planned": lambda c: c.planned,
     "covered": lambda c: c.covered,
     "uncovered": lambda c: c.uncovered,
-    "overdue": lambda c: len(c.overdue),
+    "overdue": lambda c: c.counts.overdue,
 }
 
 
-def sort_coverage(rows: list[GroupCoverage], sort: str) -> list[GroupCoverage]:
+def sort_coverage(rows: list[CoverageRow], sort: str) -> list[CoverageRow]:
     """Rows sorted by a COVERAGE_SORTS key ("-" first for descending); unknown keys keep the order."""
     key = sort.lstrip("-")
     if key not in COVERAGE_SORTS:

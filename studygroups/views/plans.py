@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView
 
@@ -15,7 +16,7 @@ from core.pages import PAGE_SIZE, DetailPage, FormPage, ListPage, UpdatePage, th
 from studygroups.filters import CoverageFilter, PlanFilter
 from studygroups.forms.records import PlanForm, PlanTopicForm
 from studygroups.models import Plan, PlanTopic, StudySession
-from studygroups.selectors.stats import Period, topic_coverage
+from studygroups.selectors.stats import CoverageCounts, CoverageRow, Period, coverage_counts, topic_coverage
 from studygroups.tables import CoverageTable, PlanTable
 
 
@@ -130,14 +131,37 @@ class PlanCoverage(ListPage):
     def year(self) -> int:
         return year_param(self.filterset.data.get("year")) or this_year()
 
+    @cached_property
+    def now(self):
+        return timezone.now()
+
     def get_table_data(self):
+        # Every group's numbers in SQL (the sort, the "behind" filter and the totals need them all); the
+        # topics themselves only for the rows shown (show_topics).
         if not hasattr(self, "_coverage"):
-            rows = list(topic_coverage(list(self.object_list), Period.year(self.year), sessions=False).values())
+            places = self.object_list.values_list("pk", "unit__path", "unit__sort_order", "unit__name")
+            places = {pk: tuple(place) for pk, *place in places}
+            counts = coverage_counts(self.object_list, Period.year(self.year), now=self.now)
+            rows = [CoverageRow(counts.get(pk) or CoverageCounts(pk), place) for pk, place in places.items()]
             behind = self.filterset.form.cleaned_data.get("behind")
             if behind is not None:  # the dashboard's "groups behind plan"
-                rows = [r for r in rows if bool(r.overdue) == behind]
+                rows = [r for r in rows if bool(r.counts.overdue) == behind]
             self._coverage = rows
         return self._coverage
+
+    def show_topics(self, rows: list[CoverageRow]) -> None:
+        """Read the groups and their topics (two queries for the topics) for the rows to be shown."""
+        rows = [row for row in rows if row.detail is None]
+        if not rows:
+            return
+        groups = StudyGroup.objects.select_related("unit").in_bulk([row.group_id for row in rows])
+        details = topic_coverage(list(groups.values()), Period.year(self.year), now=self.now, sessions=False)
+        for row in rows:
+            row.group, row.detail = groups[row.group_id], details[row.group_id]
+
+    def export_rows(self):
+        self.show_topics(self._export_table().data.data)
+        return super().export_rows()
 
     def export_title(self) -> str:
         return f"{self.title} · {self.year}"
@@ -145,13 +169,15 @@ class PlanCoverage(ListPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = self.get_table_data()
+        shown = [row.record for row in context["table"].page.object_list]
+        self.show_topics(shown)
         context.update(
             year=self.year,
-            rows=[row.record for row in context["table"].page.object_list],
+            rows=shown,
             totals={
                 "groups": len(rows),
                 "without_plan": sum(1 for r in rows if not r.has_plan),
-                "overdue": sum(len(r.overdue) for r in rows),
+                "overdue": sum(r.counts.overdue for r in rows),
             },
         )
         return context

@@ -394,6 +394,18 @@ def test_everyone_in_the_county_sees_its_reading_list(world, plans):
         assert visible == {plans.reading}, role
 
 
+def test_staff_mark_a_reading_for_a_person_searched_not_listed(client, world, plans):
+    """The county's people are searched as staff type (the page held every one of them), and the chosen one
+    is saved as before."""
+    client.force_login(world.users.staff)
+    url = reverse("studygroups:reading_mark", args=[plans.reading.pk])
+    html = client.get(url).content.decode()
+    assert f'data-autocomplete="{reverse("autocomplete", args=["people"])}"' in html
+    assert world.home.member.name not in html
+    assert client.post(url, {"person": world.home.member.pk, "finished": "on"}).status_code == 302
+    assert ReadingProgress.objects.get().person == world.home.member
+
+
 def test_member_marks_a_reading_finished_for_themselves_only(client, world, plans):
     client.force_login(world.users.member)
     url = reverse("studygroups:reading_mark", args=[plans.reading.pk])
