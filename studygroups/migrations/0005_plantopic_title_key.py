@@ -16,7 +16,7 @@ def fill_title_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studygroups', '0003_attendance_open_leave_index'),
+        ('studygroups', '0004_history_date_id_index'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_inspector_account_has_person'),
-        ('studygroups', '0004_plantopic_title_key'),
+        ('studygroups', '0005_plantopic_title_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
