@@ -186,3 +186,17 @@ def test_behind_filter_matches_the_python_rule(client_as, tricky, world):
         assert {r.group_id for r in response.context["rows"]} == {
             pk for pk, c in python.items() if bool(c.overdue) == behind
         }
+
+
+def test_overdue_and_upcoming_columns_list_their_topics(client_as, tricky, world):
+    """The columns show each group's topics (they showed "—" for every row, on screen and in the export)."""
+    client = client_as("staff")
+    url = reverse("studygroups:plan_coverage")
+    response = client.get(url, {"year": 2025, "sort": "-overdue"})
+    row = response.context["rows"][0]
+    assert row.overdue, "the tricky data has a group behind its plan"
+    html = response.content.decode()
+    for topic in row.overdue:
+        assert f'data-topic-ids="{",".join(str(pk) for pk in topic.topic_ids)}"' in html
+    exported = _export_rows(client.get(url, {"year": 2025, "sort": "-overdue", "export": "xlsx"}))
+    assert " ".join(row.overdue[0].title.split()) in exported[0][4]
