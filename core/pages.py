@@ -259,11 +259,17 @@ class ListPage(ScopedReadMixin, ExportMixin, SingleTableMixin, FilterView):
         # Only the table paginates: ListView paginating object_list as well would count the scope twice.
         return None
 
+    def get_row_count(self) -> int | None:
+        """How many rows the list has, when the view reads it anyway (beside a total of its own, in one
+        aggregate over the same rows): the paginator then does not count them again."""
+        return None
+
     def get_table(self, **kwargs):
         # SingleTableMixin.get_table, with a queryset's rows in a total order (TotalOrderData).
         data = self.get_table_data()
         if isinstance(data, QuerySet):
             data = TotalOrderData(total_order(data))
+            data._length = self.get_row_count()  # None: the paginator counts them
         table = self.get_table_class()(data=data, **kwargs)
         table.template_name = TABLE_TEMPLATE
         return RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
