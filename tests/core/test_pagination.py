@@ -13,7 +13,7 @@ from django.urls import reverse
 from core.models import OrgUnit, Role
 from core.pages import EndPaginator, TotalOrderData, total_order
 from core.scoping import _always_has_unit
-from studygroups.models import Attendance, Plan, Reflection, SelfStudy, StudySession
+from studygroups.models import Attendance, Plan, Reflection, SelfStudy, Speech, StudySession
 from studygroups.tables import SessionTable
 from tests.factories import OrgUnitFactory, StudyGroupFactory, UserFactory
 from tests.studygroups.factories import StudySessionFactory, local
@@ -43,9 +43,19 @@ def _pages(queryset, sort, paginator_class):
     return [[row.record.pk for row in table.paginator.page(n).object_list] for n in table.paginator.page_range]
 
 
-@pytest.mark.parametrize("sort", [None, "starts_at", "-starts_at", "record", "-record"])
-def test_every_page_read_backwards_has_the_rows_of_the_plain_slice(sessions, sort):
-    queryset = StudySession.objects.all()
+@pytest.mark.parametrize(
+    "sort",
+    [None, "starts_at", "-starts_at", "record", "-record", "host", "-host", "speech_count", "-speech_count"],
+)
+def test_every_page_read_backwards_has_the_rows_of_the_plain_slice(world, sessions, sort):
+    # Hosts: NULL for half of them, else one of two names (a sort across a join); speeches: 0 to 2.
+    for n, session in enumerate(sessions):
+        if n % 2:
+            session.host = (world.home.leader, world.home.member)[n % 4 // 2]
+            session.save()
+        for _ in range(n % 3):
+            Speech.objects.create(session=session, person=world.home.member, topic="发言")
+    queryset = StudySession.objects.select_related("host").with_count("speech_count", "speeches")
     backwards = _pages(queryset, sort, EndPaginator)
     plain = _pages(queryset, sort, Paginator)
     assert backwards == plain
