@@ -1,7 +1,8 @@
 """Self-study (个人自学): a person's hours with a material, kept by themself or their group's secretary."""
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.urls import path, reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView
 
@@ -22,9 +23,17 @@ class SelfStudyList(ListPage):
     template_name = "studygroups/selfstudy_list.html"
     ordering = ("-date", "-pk")
 
+    @cached_property
+    def totals(self) -> dict:
+        # The rows and their hours in one pass over the scope (318,000 rows for a prefecture's auditor).
+        return self.object_list.aggregate(rows=Count("pk"), hours=Sum("hours"))
+
+    def get_row_count(self):
+        return self.totals["rows"]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["total_hours"] = self.object_list.aggregate(total=Sum("hours"))["total"] or 0
+        context["total_hours"] = self.totals["hours"] or 0
         return context
 
 
