@@ -30,6 +30,7 @@ from core import charts, policy
 from core.access import ensure_can
 from core.models import OrgUnit
 from core.pages import ListPage
+from core.tables import DateTimeColumn
 from core.xlsx import Column, xlsx_response
 
 app_name = "assessment"
@@ -167,9 +168,9 @@ class RunTable(tables.Table):
     year = tables.Column(linkify=("assessment:run_detail", {"pk": A("pk")}))
     county = tables.Column(order_by=("county__name",))
     scheme = tables.Column(order_by=("scheme__name",))
-    cutoff = tables.DateTimeColumn(format="Y-m-d H:i")
-    created_at = tables.DateTimeColumn(verbose_name=gettext_lazy("Computed at"), format="Y-m-d H:i")
-    published_at = tables.DateTimeColumn(format="Y-m-d H:i")
+    cutoff = DateTimeColumn(format="Y-m-d H:i")
+    created_at = DateTimeColumn(verbose_name=gettext_lazy("Computed at"), format="Y-m-d H:i")
+    published_at = DateTimeColumn(format="Y-m-d H:i")
 
     class Meta:
         model = Run

@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
 
+from core.tables import DateColumn, DateTimeColumn
 from inspections.models import Finding, InspectionPlan, Visit
 
 DATE = "Y-m-d"
@@ -14,7 +15,7 @@ class PlanTable(tables.Table):
     key_targets = tables.Column(verbose_name=_("Key targets"), orderable=False)
     planned = tables.Column(verbose_name=_("Visits planned"), orderable=False)
     visits = tables.Column(verbose_name=_("Visits assigned"), orderable=False)
-    approved_at = tables.DateTimeColumn(format=DATE)
+    approved_at = DateTimeColumn(format=DATE)
 
     class Meta:
         model = InspectionPlan
@@ -24,7 +25,7 @@ class PlanTable(tables.Table):
 
 
 class VisitTable(tables.Table):
-    session_starts_at = tables.DateTimeColumn(
+    session_starts_at = DateTimeColumn(
         verbose_name=_("Session"), format="Y-m-d H:i", linkify=("inspections:visit_detail", {"pk": A("pk")})
     )
     group = tables.Column(
@@ -35,7 +36,7 @@ class VisitTable(tables.Table):
     total = tables.Column()
     materials_late = tables.BooleanColumn(verbose_name=_("Materials late"))
     summary_late = tables.BooleanColumn(verbose_name=_("Summary late"))
-    published_at = tables.DateTimeColumn(format=DATE)
+    published_at = DateTimeColumn(format=DATE)
 
     class Meta:
         model = Visit
@@ -61,10 +62,10 @@ class FindingTable(tables.Table):
         order_by=("visit__session__study_group__name",),
     )
     description = tables.Column(orderable=False)
-    deadline = tables.DateColumn(format=DATE)
+    deadline = DateColumn(format=DATE)
     status = tables.Column()
     times_returned = tables.Column()
-    verified_at = tables.DateTimeColumn(format=DATE)
+    verified_at = DateTimeColumn(format=DATE)
 
     class Meta:
         model = Finding

@@ -3,6 +3,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from core.tables import DateColumn, DateTimeColumn
 from outreach.models import ExchangeVisit, Need, Pairing, PartyDay, Post
 
 DATE = "Y-m-d"
@@ -22,10 +23,10 @@ class PairingTable(tables.Table):
 
 class VisitTable(tables.Table):
     title = tables.Column(linkify=True)
-    starts_at = tables.DateTimeColumn(format="Y-m-d H:i")
+    starts_at = DateTimeColumn(format="Y-m-d H:i")
     host_group = tables.Column(order_by=("host_group__name",))
     guest_group = tables.Column(order_by=("guest_group__name",))
-    cancelled_at = tables.DateTimeColumn(format="Y-m-d")
+    cancelled_at = DateTimeColumn(format="Y-m-d")
 
     class Meta:
         model = ExchangeVisit
@@ -35,7 +36,7 @@ class VisitTable(tables.Table):
 
 class PartyDayTable(tables.Table):
     theme = tables.Column(linkify=True)
-    held_on = tables.DateColumn(format=DATE)
+    held_on = DateColumn(format=DATE)
     branch = tables.Column(order_by=("branch__name",))
     households = tables.Column(verbose_name=_("Households visited"), accessor="households_visited", orderable=False)
 
@@ -48,9 +49,9 @@ class PartyDayTable(tables.Table):
 class NeedTable(tables.Table):
     description = tables.Column(linkify=True)
     branch = tables.Column(order_by=("branch__name",))
-    raised_on = tables.DateColumn(format=DATE)
-    due_on = tables.DateColumn(format=DATE)
-    done_on = tables.DateColumn(format=DATE)
+    raised_on = DateColumn(format=DATE)
+    due_on = DateColumn(format=DATE)
+    done_on = DateColumn(format=DATE)
 
     class Meta:
         model = Need
@@ -65,7 +66,7 @@ class NeedTable(tables.Table):
 class PostTable(tables.Table):
     title = tables.Column(linkify=True)
     column = tables.Column(order_by=("column__name",))
-    published_on = tables.DateColumn(format=DATE)
+    published_on = DateColumn(format=DATE)
 
     class Meta:
         model = Post
@@ -102,7 +103,7 @@ class CoverageTable(tables.Table):
 class PostReadingTable(tables.Table):
     title = tables.Column(linkify=True)
     column = tables.Column(order_by=("column__name",))
-    published_on = tables.DateColumn(format=DATE)
+    published_on = DateColumn(format=DATE)
     readers = tables.Column(verbose_name=_("Readers"))
 
     class Meta:

@@ -10,6 +10,7 @@ from django_tables2.rows import BoundRows
 from django_tables2.utils import A
 
 from core.models import OrgUnit, Person, StudyGroup
+from core.tables import DateColumn, DateTimeColumn, TemplateColumn
 from studygroups.models import (
     Attendance,
     ExamScore,
@@ -63,12 +64,12 @@ class PersonTable(tables.Table):
 
 
 class SessionTable(tables.Table):
-    starts_at = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
+    starts_at = DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
     title = tables.Column(linkify=True, verbose_name=_("Subject"))
     study_group = tables.Column(verbose_name=_("Study group"), order_by=("study_group__name",))
     host = tables.Column(verbose_name=_("Host"), order_by=("host__name",))
     speech_count = tables.Column(verbose_name=_("Speeches"))
-    record = tables.TemplateColumn(
+    record = TemplateColumn(
         template_name="studygroups/includes/session_record_badge.html",
         verbose_name=_("Written record"),
         order_by=("record_entered_at",),
@@ -106,8 +107,8 @@ class SessionRecordTable(tables.Table):
 
 class MakeupTable(SessionRecordTable):
     reason = tables.Column(verbose_name=_("Reason for leave"))
-    created_at = tables.DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
-    action = tables.TemplateColumn(
+    created_at = DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
+    action = TemplateColumn(
         template_name="studygroups/includes/attendance_makeup_action.html",
         verbose_name=_("Actions"),
         orderable=False,
@@ -124,7 +125,7 @@ class MakeupTable(SessionRecordTable):
 class ReflectionTable(SessionRecordTable):
     text = tables.Column(verbose_name=_("Reflection"), orderable=False)
     attachment_count = tables.Column(verbose_name=_("Files"))
-    created_at = tables.DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
+    created_at = DateTimeColumn(verbose_name=_("Entered at"), format="Y-m-d H:i")
     created_by = tables.Column(
         verbose_name=_("Entered by"), order_by=("created_by__last_name", "created_by__first_name")
     )
@@ -148,7 +149,7 @@ class ReflectionTable(SessionRecordTable):
 # Plans, required reading and personal records
 
 
-def edit_column(url_name: str, *, personal: bool = False) -> tables.TemplateColumn:
+def edit_column(url_name: str, *, personal: bool = False) -> TemplateColumn:
     """An "Edit" link on rows the user's role may change; on ``personal`` records (self-study, articles) only
     on the user's own rows, unless they keep other people's records too."""
     if personal:
@@ -161,7 +162,7 @@ def edit_column(url_name: str, *, personal: bool = False) -> tables.TemplateColu
     link = (
         '<a class="btn btn-link btn-sm p-0" href="{% url \'' + url_name + '\' record.pk %}">{% translate "Edit" %}</a>'
     )
-    return tables.TemplateColumn(
+    return TemplateColumn(
         template_code='{% load i18n policy %}{% can user "change" record as may_change %}'
         + condition
         + link
@@ -178,9 +179,9 @@ class PlanTable(tables.Table):
         empty_values=(), verbose_name=_("Group or unit"), order_by=("study_group__name", "unit__name"), accessor="pk"
     )
     topic_count = tables.Column(verbose_name=_("Topics"))
-    issued_on = tables.DateColumn(format=DATE)
+    issued_on = DateColumn(format=DATE)
     created_by = tables.Column(verbose_name=_("Entered by"))
-    created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
+    created_at = DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
 
     class Meta:
         model = Plan
@@ -208,7 +209,7 @@ class ReadingTable(tables.Table):
     title = tables.Column(verbose_name=_("Title"))
     unit = tables.Column(verbose_name=_("Set by"), order_by=("unit__name",))
     finished_count = tables.Column(verbose_name=_("Finished by"))
-    mine = tables.TemplateColumn(
+    mine = TemplateColumn(
         template_name="studygroups/includes/records_reading_mine.html",
         verbose_name=_("My progress"),
         accessor="my_finished_on",
@@ -238,11 +239,11 @@ class ReadingProgressTable(tables.Table):
 
 
 class SelfStudyTable(tables.Table):
-    date = tables.DateColumn(format=DATE)
+    date = DateColumn(format=DATE)
     person = tables.Column(verbose_name=_("Person"), order_by=("person__name",))
     notes = tables.Column(verbose_name=_("Notes"), orderable=False)
     created_by = tables.Column(verbose_name=_("Entered by"))
-    created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
+    created_at = DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
     edit = edit_column("studygroups:selfstudy_update", personal=True)
 
     class Meta:
@@ -260,13 +261,11 @@ class ResearchTable(tables.Table):
     title = tables.Column(linkify=("studygroups:research_detail", {"pk": A("pk")}), verbose_name=_("Title"))
     study_group = tables.Column(verbose_name=_("Study group"), order_by=("study_group__name",))
     lead = tables.Column(verbose_name=_("Led by"), order_by=("lead__name",))
-    status = tables.TemplateColumn(
-        template_name="studygroups/includes/records_research_status.html", verbose_name=_("Status")
-    )
-    assigned_on = tables.DateColumn(format=DATE)
-    due_on = tables.DateColumn(format=DATE)
-    reported_on = tables.DateColumn(format=DATE)
-    applied_on = tables.DateColumn(format=DATE)
+    status = TemplateColumn(template_name="studygroups/includes/records_research_status.html", verbose_name=_("Status"))
+    assigned_on = DateColumn(format=DATE)
+    due_on = DateColumn(format=DATE)
+    reported_on = DateColumn(format=DATE)
+    applied_on = DateColumn(format=DATE)
     created_by = tables.Column(verbose_name=_("Entered by"))
 
     class Meta:
@@ -290,10 +289,10 @@ class ResearchTable(tables.Table):
 class ArticleTable(tables.Table):
     title = tables.Column(linkify=("studygroups:article_detail", {"pk": A("pk")}), verbose_name=_("Title"))
     person = tables.Column(verbose_name=_("Author"), order_by=("person__name",))
-    written_on = tables.DateColumn(format=DATE)
+    written_on = DateColumn(format=DATE)
     attachment_count = tables.Column(verbose_name=_("Files"))
     created_by = tables.Column(verbose_name=_("Entered by"))
-    created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
+    created_at = DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
     edit = edit_column("studygroups:article_update", personal=True)
 
     class Meta:
@@ -317,9 +316,9 @@ class ArticleTable(tables.Table):
 class ExamTable(tables.Table):
     person = tables.Column(verbose_name=_("Person"), order_by=("person__name",))
     unit = tables.Column(verbose_name=_("Work unit"), accessor="person__unit", order_by=("person__unit__name",))
-    exam_date = tables.DateColumn(format=DATE)
+    exam_date = DateColumn(format=DATE)
     created_by = tables.Column(verbose_name=_("Entered by"))
-    created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
+    created_at = DateTimeColumn(format=DATETIME, verbose_name=_("Entered at"))
     edit = edit_column("studygroups:exam_update")
 
     class Meta:
@@ -342,18 +341,16 @@ class _CoverageRows(TableListData):
 
 
 class CoverageTable(tables.Table):
-    group = tables.TemplateColumn(
-        template_name="studygroups/includes/coverage_group.html", verbose_name=_("Study group")
-    )
+    group = TemplateColumn(template_name="studygroups/includes/coverage_group.html", verbose_name=_("Study group"))
     planned = tables.Column(verbose_name=_("Planned"))
     covered = tables.Column(verbose_name=_("Covered"))
     uncovered = tables.Column(verbose_name=_("Not covered"))
-    overdue = tables.TemplateColumn(
+    overdue = TemplateColumn(
         template_name="studygroups/includes/records_topic_list.html",
         verbose_name=_("Overdue"),
         attrs={"td": {"class": lambda record: "text-danger" if record.overdue else ""}},
     )
-    upcoming = tables.TemplateColumn(
+    upcoming = TemplateColumn(
         template_name="studygroups/includes/records_topic_list.html", verbose_name=_("Upcoming"), orderable=False
     )
 

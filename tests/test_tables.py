@@ -43,3 +43,34 @@ def test_an_empty_table_says_so_and_every_column_has_a_header(table_class, rf: R
     assert str(table._meta.empty_text) in html
     headers = [str(column.header).strip() for column in table.columns]
     assert all(headers), f"{table_class.__name__}: a column without a header: {headers}"
+
+
+def test_date_columns_compile_their_template_once_and_render_as_the_library_does():
+    """django-tables2 compiles a date column's template for every cell; core.tables' columns compile it once
+    and give the same cells (local time, the empty default)."""
+    import datetime
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from core import tables as core_tables
+
+    moment = timezone.make_aware(datetime.datetime(2025, 12, 31, 23, 30), datetime.UTC)  # 1 January in Shanghai
+    rows = [{"day": datetime.date(2025, 1, 1) + datetime.timedelta(days=i), "at": moment} for i in range(30)]
+    rows.append({"day": None, "at": None})
+
+    class Ours(tables.Table):
+        day = core_tables.DateColumn(format="Y-m-d")
+        at = core_tables.DateTimeColumn(format="Y-m-d H:i")
+
+    class Library(tables.Table):
+        day = tables.DateColumn(format="Y-m-d")
+        at = tables.DateTimeColumn(format="Y-m-d H:i")
+
+    core_tables._compiled.cache_clear()
+    with mock.patch.object(core_tables, "Template", wraps=core_tables.Template) as compile_template:
+        ours = [list(row) for row in Ours(rows).rows]
+    assert compile_template.call_count == 2
+    assert ours == [list(row) for row in Library(rows).rows]
+    assert ours[0] == ["2025-01-01", "2026-01-01 07:30"]
+    assert ours[-1] == ["—", "—"]
