@@ -291,8 +291,8 @@ class ListPage(ScopedReadMixin, ExportMixin, SingleTableMixin, FilterView):
         return RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
 
     def get_table_pagination(self, table):
-        if self.table_pagination is False:
-            return False
+        if self.exporting or self.table_pagination is False:
+            return False  # an export streams every row: no page, no count
         options = {"per_page": self.paginate_by} if self.paginate_by else {}
         options.update(self.table_pagination or {})
         if not options:
