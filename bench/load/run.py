@@ -86,6 +86,11 @@ def main() -> int:
     # A database seeded before may predate the code's latest migrations.
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
+    # What autovacuum does after the seed's bulk load in a running deployment (bench/run.py, vacuum_analyze).
+    import psycopg
+
+    with psycopg.connect(args.database_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
     subprocess.run([sys.executable, "bench/load/prepare.py"], cwd=BASE_DIR, env=env, check=True)
 
     host = f"http://127.0.0.1:{args.port}"
