@@ -16,7 +16,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import AuditedModel, OrgUnit, StudyGroup
 from core.registry import indicator_source
@@ -248,3 +250,54 @@ class Adjustment(AuditedModel):
 
     def __str__(self):
         return f"{self.study_group} · {self.year} · {self.points:+}"
+
+
+class RunComparison(AuditedModel):
+    """A recompute diff of a run, computed in the background (assessment.tasks) and stored: the diff page
+    shows the latest one instead of reading the whole county in the request. ``data`` holds what the page
+    shows, as plain values (services.diff_data)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", pgettext_lazy("report job", "Done")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="comparisons")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    data = models.JSONField(_("comparison"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    scope = Scope(unit="run__county", editors=("staff",))
+
+    class Meta:
+        verbose_name = _("assessment comparison")
+        verbose_name_plural = _("assessment comparisons")
+        ordering = ["run", "-requested_at", "-pk"]
+        constraints = [
+            # A double click queues one computation: one queued or running comparison per run.
+            models.UniqueConstraint(
+                fields=["run"], condition=Q(status__in=["queued", "running"]), name="runcomparison_one_active_per_run"
+            )
+        ]
+        indexes = [models.Index(fields=["run", "-requested_at"], name="runcomparison_run_newest_idx")]
+
+    def __str__(self):
+        return f"{self.run} · {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE

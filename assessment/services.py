@@ -17,27 +17,32 @@ Scoring, per group and indicator (values come from the registered measures, core
 
 from __future__ import annotations
 
+import datetime
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, F, Max, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessment.models import Adjustment, Missing, Result, Rule, Run, Scheme, SchemeIndicator
+from assessment.models import Adjustment, Missing, Result, Rule, Run, RunComparison, Scheme, SchemeIndicator
 from core import policy, registry
 from core.models import OrgUnit, StudyGroup, User
 from core.registry import AssessmentPeriod, indicator_source
 from core.scoping import bulk_create_audited
 from core.versioning import TemplateLocked, new_version
 from inspections.registry import Candidate
+
+logger = logging.getLogger(__name__)
 
 CENTS = Decimal("0.01")
 ZERO = Decimal("0")
@@ -482,6 +487,155 @@ def recompute_diff(*, run: Run, now=None) -> RunDiff:
             changes.append(LineChange(group, None, None, None, old_score, str(fresh.score)))
     since = run.published_at or run.created_at
     return RunDiff(run, now, changes, _changed_records(run, indicators, by_pk, since))
+
+
+# ---- the recompute diff in the background ----------------------------------------------------------------
+#
+# Recomputing reads every indicator's tables for the whole county (some 18 queries, a few hundred ms at a
+# prefecture): too heavy for a page. Staff ask for it, a Celery task (assessment.tasks) computes it and
+# stores its content (``RunComparison.data``) and the diff page shows the latest stored one.
+
+
+def transient_errors() -> tuple[type[BaseException], ...]:
+    """Errors worth another try later: the database or the broker unreachable for a moment."""
+    import kombu.exceptions
+    from django.db import InterfaceError, OperationalError
+
+    return (OperationalError, InterfaceError, kombu.exceptions.OperationalError, ConnectionError, TimeoutError)
+
+
+def _stale_before():
+    """A comparison queued or running since before this has lost its worker (twice the task time limit)."""
+    return timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+
+
+def diff_request(*, run: Run, user: User) -> tuple[RunComparison, bool]:
+    """A new comparison of the run (sent to Celery after the commit), or the one already queued or running.
+
+    Returns (comparison, created). The caller has checked the user may see the run and supervise."""
+    active = RunComparison.objects.filter(run=run, status__in=RunComparison.ACTIVE).first()
+    if active is not None and active.requested_at < _stale_before():
+        _diff_fail(active, _("The comparison stopped without finishing (the worker was stopped). Please ask again."))
+        active = None
+    if active is not None:
+        return active, False
+    try:
+        with transaction.atomic():  # a savepoint: losing the race to a double click is not an error
+            comparison = RunComparison.objects.create(run=run, requested_by=user, created_by=user)
+    except IntegrityError:
+        return RunComparison.objects.get(run=run, status__in=RunComparison.ACTIVE), False
+    transaction.on_commit(lambda: diff_dispatch(comparison_id=comparison.pk))
+    return comparison, True
+
+
+def diff_dispatch(*, comparison_id: int) -> None:
+    """Hand the comparison to the broker; when the broker cannot be reached it ends failed (ask again)."""
+    from assessment.tasks import compute_run_diff
+
+    try:
+        compute_run_diff.delay(comparison_id)
+    except transient_errors() as exc:
+        logger.warning("Run comparison %s not sent (%s)", comparison_id, exc)
+        comparison = RunComparison.objects.filter(pk=comparison_id, status=RunComparison.Status.QUEUED).first()
+        if comparison is not None:
+            _diff_fail(comparison, _("The comparison could not be queued: the task queue is unreachable."))
+
+
+def _claim(comparison_id: int) -> RunComparison | None:
+    """Lock the comparison and mark it running; None when it is finished already (a second delivery)."""
+    with transaction.atomic():
+        comparison = RunComparison.objects.select_for_update().filter(pk=comparison_id).first()
+        if comparison is None or comparison.status in (RunComparison.Status.DONE, RunComparison.Status.FAILED):
+            return None
+        comparison.status = RunComparison.Status.RUNNING
+        comparison.started_at = timezone.now()
+        comparison.save()
+        return comparison
+
+
+def diff_run(*, comparison_id: int) -> RunComparison | None:
+    """Compute and store the comparison (the Celery task's body). Safe to run twice: a finished one stays."""
+    comparison = _claim(comparison_id)
+    if comparison is None:
+        return RunComparison.objects.filter(pk=comparison_id).first()
+    run = Run.objects.select_related("county", "scheme").get(pk=comparison.run_id)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            data = diff_data(recompute_diff(run=run))
+    except transient_errors():
+        comparison.status = RunComparison.Status.QUEUED  # the retry claims it again
+        comparison.save()
+        raise
+    except ValidationError as exc:  # the scheme cannot be computed any more (a measure gone): said in words
+        _diff_fail(comparison, " ".join(exc.messages))
+    except Exception as exc:
+        logger.exception("Run comparison %s failed", comparison.pk)
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _("The comparison could not be computed: %(error)s") % {
+                "error": f"{type(exc).__name__}: {exc}"[:500]
+            }
+        _diff_fail(comparison, message)
+    else:
+        comparison.data = data
+        comparison.status = RunComparison.Status.DONE
+        comparison.finished_at = timezone.now()
+        comparison.save()
+    return comparison
+
+
+def diff_fail_from_task(*, comparison_id: int, message: str) -> None:
+    """End a comparison whose task gave up (retries used up)."""
+    comparison = RunComparison.objects.filter(pk=comparison_id, status__in=RunComparison.ACTIVE).first()
+    if comparison is not None:
+        _diff_fail(comparison, message)
+
+
+def _diff_fail(comparison: RunComparison, message: str) -> None:
+    comparison.status = RunComparison.Status.FAILED
+    comparison.error = message
+    comparison.finished_at = timezone.now()
+    comparison.save()
+
+
+def diff_data(diff: RunDiff) -> dict:
+    """The diff as plain values (JSON), everything the diff page shows: names and labels as they read when
+    computed, numbers as the strings of their Decimals, times in ISO 8601."""
+    return {
+        "now": diff.now.isoformat(),
+        "lines": [
+            {
+                "study_group": str(line.study_group),
+                "indicator": str(line.indicator.label) if line.indicator else None,
+                "old_value": line.old_value,
+                "new_value": line.new_value,
+                "old_score": line.old_score,
+                "new_score": line.new_score,
+            }
+            for line in diff.lines
+        ],
+        "records": [
+            {
+                "at": change.at.isoformat(),
+                "model_name": change.model_name,
+                "object_id": change.object_id,
+                "record": change.record,
+                "study_group": str(change.study_group) if change.study_group else None,
+                "change": change.change,
+                "by": change.by,
+                "history_url": change.history_url,
+            }
+            for change in diff.records
+        ],
+    }
+
+
+def stored_diff(data: dict) -> dict:
+    """``diff_data`` read back for the template: the times as datetimes again."""
+    return {
+        "now": datetime.datetime.fromisoformat(data["now"]),
+        "lines": data["lines"],
+        "records": [{**change, "at": datetime.datetime.fromisoformat(change["at"])} for change in data["records"]],
+    }
 
 
 # ---- key inspection targets ------------------------------------------------------------------------------

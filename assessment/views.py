@@ -1,7 +1,7 @@
 """Pages of the annual assessment: schemes (edited while unused, a new version once used), runs and their
 results table (with the XLSX export), a group's result with its adjustments, compute, publish and the
 recompute diff. Computing runs in the request: one query per indicator for the whole county, a second or
-two for 150 groups."""
+two for 150 groups; the recompute diff runs in Celery (assessment.tasks) and its page shows the stored result."""
 
 from __future__ import annotations
 
@@ -12,20 +12,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_tables2.utils import A
 
 from assessment import selectors, services
 from assessment.filters import RunFilter, SchemeFilter
 from assessment.forms import AdjustForm, ComputeForm, IndicatorFormSet, NewSchemeForm, PublishForm, SchemeForm
-from assessment.models import Adjustment, Result, Run, Scheme
+from assessment.models import Adjustment, Result, Run, RunComparison, Scheme
 from core import charts, policy
 from core.access import ensure_can
 from core.models import OrgUnit
@@ -276,10 +276,46 @@ def run_publish(request, pk):
 
 @login_required
 def run_diff(request, pk):
+    """The latest stored comparison of the run with what computing it now would give; a POST queues a new
+    one (assessment.tasks), or finds the one already queued or running."""
     ensure_can(request.user, policy.Action.SUPERVISE)
     run = _run(request, pk)
-    diff = services.recompute_diff(run=run)
-    return render(request, "assessment/run_diff.html", {"object": run, "diff": diff})
+    if request.method == "POST":
+        _comparison, created = services.diff_request(run=run, user=request.user)
+        if created:
+            messages.success(request, _("The comparison is queued; this page shows it when it is ready."))
+        else:
+            messages.info(request, _("The comparison is already being computed."))
+        return redirect("assessment:run_diff", pk=run.pk)
+    comparisons = RunComparison.objects.filter(run=run).select_related("requested_by").order_by("-requested_at", "-pk")
+    latest = comparisons.first()
+    pending = latest if latest is not None and latest.is_active else None
+    # While a new one is computed the page still shows the last one that finished.
+    shown = comparisons.exclude(status__in=RunComparison.ACTIVE).first() if pending else latest
+    context = {
+        "object": run,
+        "pending": pending,
+        "comparison": shown,
+        "diff": services.stored_diff(shown.data) if shown and shown.status == RunComparison.Status.DONE else None,
+    }
+    return render(request, "assessment/run_diff.html", context)
+
+
+@require_GET
+@login_required
+def run_diff_status(request, pk):
+    """The state of the run's latest comparison as JSON, polled by static/assessment/diff-status.js."""
+    ensure_can(request.user, policy.Action.SUPERVISE)
+    run = _run(request, pk)
+    latest = RunComparison.objects.filter(run=run).order_by("-requested_at", "-pk").first()
+    return JsonResponse(
+        {
+            "status": latest.status if latest else "",
+            "status_label": latest.get_status_display() if latest else "",
+            "error": latest.error if latest else "",
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _result(request, pk) -> Result:
@@ -466,6 +502,7 @@ urlpatterns = [
     path("runs/<int:pk>/", run_detail, name="run_detail"),
     path("runs/<int:pk>/publish/", run_publish, name="run_publish"),
     path("runs/<int:pk>/diff/", run_diff, name="run_diff"),
+    path("runs/<int:pk>/diff/status/", run_diff_status, name="run_diff_status"),
     path("results/<int:pk>/", result_detail, name="result_detail"),
     path("results/<int:pk>/adjust/", result_adjust, name="result_adjust"),
 ]

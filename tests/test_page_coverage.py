@@ -142,7 +142,8 @@ PAGES = {
     "assessment:run_compute": lambda w: {"pk": _newest(Scheme, county=w.home.county)},
     "assessment:run_detail": lambda w: {"pk": _newest(Run, county=w.home.county)},
     "assessment:run_publish": lambda w: {"pk": _newest(Run, county=w.home.county)},
-    "assessment:run_diff": lambda w: {"pk": _newest(Run, county=w.home.county)},
+    "assessment:run_diff": lambda w: {"pk": _newest(Run, county=w.home.county)},  # the stored comparison
+    "assessment:run_diff_status": lambda w: {"pk": _newest(Run, county=w.home.county)},
     "assessment:result_detail": lambda w: {"pk": _newest(Result, study_group=w.home.dept_group)},
     "assessment:charts": lambda w: {},
 }

@@ -1,6 +1,7 @@
 """The assessment's pages: schemes, compute, the results table and its export, a group's row, adjust,
 publish and the recompute diff, as each role sees them."""
 
+import datetime
 import io
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from assessment import services
-from assessment.models import Adjustment, Result, Run, Scheme
+from assessment.models import Adjustment, Result, Run, RunComparison, Scheme
 from core.models import OrgUnit
 from studygroups.models import Attendance, ResearchTopic
 from tests.assessment.conftest import CUTOFF, HAND_LINES, YEAR, hand_values, make_scheme
@@ -22,7 +23,7 @@ from tests.studygroups.test_list_queries import _fill
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-EXPECTED_DIFF = 29  # the diff with every registered measure, as staff (broken down in its test)
+EXPECTED_DIFF = 8  # the diff page showing a stored comparison, as staff (broken down in its test)
 
 
 @pytest.fixture
@@ -64,6 +65,9 @@ def test_another_county_gets_404(client_as, run, county):
         reverse("assessment:scheme_detail", args=[run.scheme_id]),
     ):
         assert outsider.get(url).status_code == 404, url
+    assert outsider.get(reverse("assessment:run_diff_status", args=[run.pk])).status_code == 404
+    assert outsider.post(reverse("assessment:run_diff", args=[run.pk])).status_code == 404
+    assert not RunComparison.objects.exists()
 
 
 def test_staff_adjust_with_a_reason_shown_beside_the_score(client_as, run, county, world):
@@ -170,7 +174,15 @@ def test_the_export_has_the_responsibility_system_columns(client_as, run, world,
     assert data[str(county.c)][7:] == [55, 5, "5.00：=承办现场会", 60, 2, 1, "合格"]
 
 
-def test_the_diff_page_names_the_changed_record(client_as, world, county, stubs):
+def _request_diff(client, run, capture):
+    """POST "Recompute and compare" and run the queued task (eagerly, at the commit)."""
+    with capture(execute=True):
+        response = client.post(reverse("assessment:run_diff", args=[run.pk]))
+    assert response.status_code == 302
+    return RunComparison.objects.filter(run=run).order_by("-requested_at", "-pk").first()
+
+
+def test_the_diff_page_names_the_changed_record(client_as, world, county, stubs, django_capture_on_commit_callbacks):
     session = StudySessionFactory(study_group=county.a, title="原标题")
     scheme = make_scheme(county.county, (("t.real_sessions", 100, 2, "proportional", "zero"),))
     run = services.publish(
@@ -179,9 +191,30 @@ def test_the_diff_page_names_the_changed_record(client_as, world, county, stubs)
     session.title = "改过的标题"
     session._history_user = world.users.staff
     session.save()
-    page = client_as("auditor").get(reverse("assessment:run_diff", args=[run.pk])).content.decode()
+    StudySessionFactory(study_group=county.a, title="发布后补录")
+    auditor = client_as("auditor")
+    url = reverse("assessment:run_diff", args=[run.pk])
+    page = auditor.get(url).content.decode()
+    assert "尚未进行过对比计算。" in page and 'id="diff-request"' in page and "改过的标题" not in page
+    comparison = _request_diff(auditor, run, django_capture_on_commit_callbacks)
+    assert comparison.status == RunComparison.Status.DONE and comparison.requested_by == world.users.auditor
+    page = auditor.get(url).content.decode()
     assert f"/history/session/{session.pk}/" in page and "改过的标题" in page and str(world.users.staff) in page
-    assert client_as("secretary").get(reverse("assessment:run_diff", args=[run.pk])).status_code == 403
+    at = timezone.localtime(comparison.finished_at).strftime("%Y-%m-%d %H:%M")
+    assert f"对比计算于 {at} 完成，由 {world.users.auditor} 发起。" in page
+    # The numbers that would change, as the recompute in the request showed them.
+    fresh = services.recompute_diff(run=run)
+    assert [line.study_group for line in fresh.lines] == [county.a, county.a]
+    for line in fresh.lines:
+        label = line.indicator.label if line.indicator else "<strong>指标得分</strong>"
+        assert (
+            f"<tr><td>{line.study_group}</td><td>{label}</td><td>{line.old_value or '—'}</td>"
+            f"<td>{line.new_value or '—'}</td><td>{line.old_score or '—'}</td><td>{line.new_score or '—'}</td></tr>"
+        ) in page
+    secretary = client_as("secretary")
+    assert secretary.get(url).status_code == 403
+    assert secretary.post(url).status_code == 403
+    assert RunComparison.objects.count() == 1
 
 
 def test_the_results_page_takes_the_same_queries_for_more_groups(client_as, world, county, stubs):
@@ -251,8 +284,10 @@ def test_session_kinds_are_checkboxes_and_shown_in_chinese(client_as, world, cou
     assert row.params_display() == [("计入的学习形式", "集中学习、专题研讨")]
 
 
-def _diff_queries(client, run) -> tuple[int, str]:
+def _diff_queries(client, run, capture) -> tuple[int, str]:
+    """(queries of the page showing the comparison just computed, the page)."""
     url = reverse("assessment:run_diff", args=[run.pk])
+    _request_diff(client, run, capture)
     client.get(url)  # warm the caches (session, menu)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(url)
@@ -260,15 +295,17 @@ def _diff_queries(client, run) -> tuple[int, str]:
     return len(queries), page.content.decode()
 
 
-def test_the_diff_with_every_registered_measure_takes_a_fixed_number_of_queries(client_as, world, county):
-    """The default scheme (every registered measure, records of eleven models): the recompute reads the groups
-    once, studygroups' numbers once (seven queries) and outreach's once (six) for all their measures, and the
-    changed records in one UNION ALL, so more groups, records and changes cost no query."""
+def test_the_diff_with_every_registered_measure_takes_a_fixed_number_of_queries(
+    client_as, world, county, django_capture_on_commit_callbacks
+):
+    """The default scheme (every registered measure, records of eleven models): the recompute runs in the
+    task (some twenty queries: each measure reads its own tables); the page reads the stored comparison and
+    costs the same whatever it holds."""
     staff = world.users.staff
     scheme = services.scheme_create_default(county=county.county, year=YEAR, user=staff)
     run = services.publish(run=services.compute(scheme=scheme, cutoff=timezone.now(), user=staff), user=staff)
     client = client_as("staff")
-    small, _page = _diff_queries(client, run)
+    small = _diff_queries(client, run, django_capture_on_commit_callbacks)
     # Changes since publication in three history tables, and four more groups with sessions.
     session = StudySessionFactory(study_group=county.a, title="补录的会议", starts_at=local(YEAR, 3, 2))
     AttendanceFactory(session=session, person=world.home.member, status=Attendance.Status.PRESENT)
@@ -279,9 +316,68 @@ def test_the_diff_with_every_registered_measure_takes_a_fixed_number_of_queries(
     for i in range(4):
         group = StudyGroupFactory(unit=OrgUnitFactory(parent=county.county, kind=OrgUnit.Kind.TOWNSHIP, name=f"新{i}"))
         StudySessionFactory(study_group=group, starts_at=local(YEAR, 4, 1 + i))
-    large, page = _diff_queries(client, run)
+    large, page = _diff_queries(client, run, django_capture_on_commit_callbacks)
     assert "补录的会议" in page and "改过的调研题目" in page and "出勤" in page
-    # Request (session, user, scope), the run, the groups, the indicators, studygroups 7 + leader hosted 1
-    # + seats 1 + research 1, inspections 2, outreach 6, the stored results, the changed records 1, and
-    # the page's frame (three).
-    assert (small, large) == (EXPECTED_DIFF, EXPECTED_DIFF)
+    # The page: request (session, user, scope), the run, the latest comparison, and the page's frame.
+    assert (small[0], large) == (EXPECTED_DIFF, EXPECTED_DIFF) and EXPECTED_DIFF <= 15
+
+
+def test_a_double_click_queues_one_comparison(client_as, run, django_capture_on_commit_callbacks):
+    client = client_as("staff")
+    url = reverse("assessment:run_diff", args=[run.pk])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert client.post(url).status_code == 302
+        assert client.post(url).status_code == 302
+    assert len(callbacks) == 1 and RunComparison.objects.filter(run=run).count() == 1
+    comparison = RunComparison.objects.get(run=run)
+    assert comparison.status == RunComparison.Status.QUEUED
+    page = client.get(url).content.decode()
+    assert 'id="diff-pending"' in page and "正在计算" in page and 'id="diff-request"' not in page
+    assert reverse("assessment:run_diff_status", args=[run.pk]) in page and "assessment/diff-status.js" in page
+    status = client.get(reverse("assessment:run_diff_status", args=[run.pk])).json()
+    assert status == {"status": "queued", "status_label": "排队中", "error": ""}
+    callbacks[0]()  # the commit: sent, and (eagerly) computed
+    comparison.refresh_from_db()
+    assert comparison.status == RunComparison.Status.DONE and comparison.finished_at is not None
+    assert client.get(reverse("assessment:run_diff_status", args=[run.pk])).json()["status"] == "done"
+    page = client.get(url).content.decode()
+    assert 'id="diff-pending"' not in page and 'id="diff-lines"' in page and 'id="diff-request"' in page
+    # Asked again once it is done: a new comparison.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    assert RunComparison.objects.filter(run=run, status=RunComparison.Status.DONE).count() == 2
+
+
+def test_a_failed_comparison_is_shown_and_may_be_asked_again(
+    client_as, run, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(**kwargs):
+        raise ValueError("指标来源缺失")
+
+    recompute = services.recompute_diff
+    monkeypatch.setattr(services, "recompute_diff", broken)
+    client = client_as("staff")
+    comparison = _request_diff(client, run, django_capture_on_commit_callbacks)
+    assert comparison.status == RunComparison.Status.FAILED
+    assert comparison.error == "对比计算失败：ValueError: 指标来源缺失"
+    page = client.get(reverse("assessment:run_diff", args=[run.pk])).content.decode()
+    assert 'id="diff-failed"' in page and "对比计算失败：ValueError: 指标来源缺失" in page
+    assert 'id="diff-request"' in page and 'id="diff-lines"' not in page
+    monkeypatch.setattr(services, "recompute_diff", recompute)
+    assert _request_diff(client, run, django_capture_on_commit_callbacks).status == RunComparison.Status.DONE
+
+
+def test_a_comparison_whose_worker_died_does_not_block_a_new_one(client_as, run, django_capture_on_commit_callbacks):
+    client = client_as("staff")
+    url = reverse("assessment:run_diff", args=[run.pk])
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(url)
+    stuck = RunComparison.objects.get(run=run)
+    stuck.status = RunComparison.Status.RUNNING
+    stuck.requested_at = timezone.now() - datetime.timedelta(hours=1)
+    stuck.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    stuck.refresh_from_db()
+    assert stuck.status == RunComparison.Status.FAILED and "已停止" in stuck.error
+    assert RunComparison.objects.filter(run=run, status=RunComparison.Status.DONE).count() == 1

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from assessment import services
-from assessment.models import Adjustment, Run
+from assessment.models import Adjustment, Run, RunComparison
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -78,3 +78,34 @@ def test_compute_adjust_publish_then_auditor_and_secretary(transactional_db, wor
     assert REASON in secretary.locator("#results").inner_html()  # the reason beside the adjusted score
     for page in (staff, auditor, secretary):
         assert page.csp_errors == []
+
+
+def test_the_diff_is_asked_for_then_shown_and_a_pending_one_refreshes_the_page(
+    transactional_db, world, live_server, page_factory
+):
+    users = world.users
+    year = timezone.localdate().year - 1
+    scheme = services.scheme_create_default(county=world.home.county, year=year, user=users.staff)
+    run = services.publish(
+        run=services.compute(scheme=scheme, cutoff=timezone.now(), user=users.staff), user=users.staff
+    )
+    staff = page_factory()
+    login(staff, live_server, "staff", PASSWORD)
+    staff.goto(f"{live_server.url}{run.get_absolute_url()}")
+    staff.click("#diff")
+    staff.wait_for_load_state("networkidle")
+    assert staff.locator("#diff-none").count() == 1
+    staff.click("#diff-request")  # the task runs at the commit (eagerly, in the server's thread)
+    staff.wait_for_load_state("networkidle")
+    assert (
+        staff.locator("#diff-lines").count() == 1 and str(users.staff) in staff.locator("#diff-computed").inner_text()
+    )
+
+    # A comparison still queued: the page says so, polls its status and reloads once it is done.
+    pending = RunComparison.objects.create(run=run, requested_by=users.staff, created_by=users.staff)
+    staff.reload()
+    staff.wait_for_selector("#diff-pending")
+    assert "排队中" in staff.locator("#diff-pending").inner_text()
+    services.diff_run(comparison_id=pending.pk)
+    staff.wait_for_selector("#diff-pending", state="detached", timeout=15_000)
+    assert staff.locator("#diff-lines").count() == 1 and staff.locator("#diff-request").count() == 1
