@@ -533,8 +533,13 @@ def diff_dispatch(*, comparison_id: int) -> None:
     from assessment.tasks import compute_run_diff
 
     try:
-        compute_run_diff.delay(comparison_id)
-    except transient_errors() as exc:
+        # On the report jobs' queue (heavy work asked for on a page); no publish retries: a broker that is
+        # down must not hold the request.
+        options = {"queue": settings.REPORT_QUEUE} if settings.REPORT_QUEUE else {}
+        compute_run_diff.apply_async(args=[comparison_id], retry=False, **options)
+    except Exception as exc:
+        if settings.CELERY_TASK_ALWAYS_EAGER and not isinstance(exc, transient_errors()):
+            raise
         logger.warning("Run comparison %s not sent (%s)", comparison_id, exc)
         comparison = RunComparison.objects.filter(pk=comparison_id, status=RunComparison.Status.QUEUED).first()
         if comparison is not None:

@@ -349,5 +349,6 @@ CELERY_BEAT_SCHEDULE["purge-report-files"] = {
 REPORT_CHECK_MAX_BYTES = env.int("REPORT_CHECK_MAX_BYTES", default=500 * 1024 * 1024)
 # WeasyPrint logs each layout step at INFO: keep the worker's log for what matters.
 LOGGING["loggers"] = {"weasyprint": {"level": "WARNING"}}
-# The Celery queue report jobs are sent to (empty: the default queue the `make run` worker consumes).
+# The Celery queue for heavy work asked for on a page: report jobs and assessment comparisons (empty: the default
+# queue the `make run` worker consumes).
 REPORT_QUEUE = env.str("REPORT_QUEUE", default="")
