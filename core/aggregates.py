@@ -6,7 +6,8 @@ import datetime
 from typing import Any
 
 from django.db import connections
-from django.db.models import Exists, Max, Min, QuerySet, Value
+from django.db.models import Exists, F, IntegerField, Max, Min, QuerySet, Value
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
@@ -49,24 +50,42 @@ def aggregate_together(*parts: tuple[QuerySet, dict[str, Any]]) -> dict[str, Any
 _YEARS_CHECKED = 40
 
 
+def _field_at(model, path: str):
+    """The model field that ``path`` (``"session__starts_at"``) names, followed from ``model``."""
+    *relations, name = path.split(LOOKUP_SEP)
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+def _year(value) -> int:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).year
+    return value.year if isinstance(value, datetime.date) else value
+
+
 def years_with_rows(rows: QuerySet, field: str) -> list[int]:
     """The years (local calendar years for a date-time) in which ``rows`` have a ``field``, newest first.
 
+    ``field`` is a date, a date-time or a year (an integer), on the rows or across a relation
+    (``"session__starts_at"``).
+
     The same years as ``SELECT DISTINCT EXTRACT(YEAR ...)`` over ``rows``, without reading every row of a
-    scope (and joining each to its unit): the first and last year of the whole table (an index on ``field``
-    answers at its two ends), then, in one statement, an EXISTS per year in between over ``rows``, each
-    stopping at its first row."""
+    scope (and joining each to its unit): the first and last year of the whole table that holds ``field``
+    (an index on ``field`` answers at its two ends; across a relation, the related table's bounds hold every
+    row's), then, in one statement, an EXISTS per year in between over ``rows``, each stopping at its first
+    row."""
     model = rows.model
-    bounds = model._base_manager.aggregate(first=Min(field), last=Max(field))
+    target = _field_at(model, field)
+    bounds = target.model._base_manager.aggregate(first=Min(target.name), last=Max(target.name))
     if bounds["first"] is None:
         return []
-    first, last = (
-        (timezone.localtime(value) if isinstance(value, datetime.datetime) else value).year
-        for value in (bounds["first"], bounds["last"])
-    )
+    first, last = _year(bounds["first"]), _year(bounds["last"])
+    of_year = field if isinstance(target, IntegerField) else f"{field}__year"
     if last - first >= _YEARS_CHECKED:
-        years = rows.order_by().annotate(_year=ExtractYear(field)).values_list("_year", flat=True).distinct()
-        return sorted(years, reverse=True)
-    checks = {f"y{year}": Exists(rows.filter(**{f"{field}__year": year})) for year in range(last, first - 1, -1)}
+        column = F(field) if isinstance(target, IntegerField) else ExtractYear(field)
+        years = rows.order_by().annotate(_year=column).values_list("_year", flat=True).distinct()
+        return sorted((year for year in years if year is not None), reverse=True)
+    checks = {f"y{year}": Exists(rows.filter(**{of_year: year})) for year in range(last, first - 1, -1)}
     found = model._base_manager.order_by().annotate(**checks).values(*checks)[:1]
     return [int(name[1:]) for row in found for name, present in row.items() if present]

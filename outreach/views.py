@@ -32,7 +32,7 @@ from outreach.filters import (
 )
 from outreach.models import BranchHouseholds, Column, ExchangeVisit, FeedToken, Need, Pairing, PartyDay, Post, PostStudy
 from outreach.selectors.counts import by_category, outreach_counts, total_counts
-from outreach.selectors.reading import current_members, not_studied, with_readers
+from outreach.selectors.reading import current_member_ids, current_members, not_studied, with_readers
 from outreach.tables import (
     CoverageTable,
     NeedTable,
@@ -501,7 +501,8 @@ class PostReading(YearDefaultMixin, ListPage):
     def get_table_data(self):
         # Readers counted on the table's rows only: the year filter's choices and the required posts below
         # read the posts without joining every study of the prefecture.
-        return with_readers(super().get_table_data(), self.people).order_by("-readers", "-published_on", "-pk")
+        readers = current_member_ids(StudyGroup.objects.visible_to(self.request.user))
+        return with_readers(super().get_table_data(), readers).order_by("-readers", "-published_on", "-pk")
 
     def export_title(self) -> str:
         return f"{self.title} · {self.year}"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
+from core.aggregates import years_with_rows
 from core.autocomplete import AutocompleteSelect
 from core.models import Membership, OrgUnit, Person, StudyGroup
 from core.pages import this_year, year_param
@@ -33,10 +34,14 @@ from studygroups.services.records import group_members, record_groups
 class YearFilter(django_filters.ChoiceFilter):
     """A year chosen among the years the list's rows have (one query), this year and the year asked for.
 
-    ``years(queryset)``, when given, lists them for lists whose rows carry no year of their own."""
+    ``years(queryset)``, when given, lists them for lists whose rows carry no year of their own.
+    ``indexed``: the field (or, across a relation, the related table's) has an index that starts with it; the
+    years are then found by ``years_with_rows`` (its bounds, then one EXISTS per year: two short queries)
+    instead of a DISTINCT over every row of the scope."""
 
-    def __init__(self, *args, years=None, **kwargs):
+    def __init__(self, *args, years=None, indexed=False, **kwargs):
         self.years = years
+        self.indexed = indexed
         kwargs.setdefault("choices", [])
         super().__init__(*args, **kwargs)
 
@@ -46,6 +51,8 @@ class YearFilter(django_filters.ChoiceFilter):
     def years_of(self, queryset) -> list[int]:
         if self.years is not None:
             return list(self.years(queryset))
+        if self.indexed:
+            return years_with_rows(queryset, self.field_name)
         if self.lookup_expr == "year":
             column = ExtractYear(self.field_name)
         else:
@@ -132,7 +139,7 @@ class SessionFilter(SearchFilterSet):
         label=_("Study group"), queryset=_visible_groups, widget=AutocompleteSelect("groups")
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=StudySession.Kind.choices)
-    year = YearFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="starts_at", lookup_expr="year", indexed=True)
     date_from = django_filters.DateFilter(
         label=_("From"),
         field_name="starts_at",
@@ -200,7 +207,7 @@ class MakeupFilter(SearchFilterSet):
         queryset=_visible_groups,
         widget=AutocompleteSelect("groups"),
     )
-    year = YearFilter(label=_("Year"), field_name="session__starts_at", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="session__starts_at", lookup_expr="year", indexed=True)
     # One person's make-ups (linked from the secretary's dashboard).
     person = django_filters.NumberFilter(field_name="person", widget=HiddenInput)
 
@@ -232,7 +239,7 @@ class ReflectionFilter(SearchFilterSet):
 
 class PlanFilter(SearchFilterSet):
     search_fields = ("title", "document_number", "issuer", "study_group__name", "topics__title")
-    year = YearFilter(label=_("Year"))
+    year = YearFilter(label=_("Year"), indexed=True)
     study_group = django_filters.ModelChoiceFilter(
         label=_("Study group"), queryset=_visible_groups, widget=AutocompleteSelect("groups")
     )
@@ -339,7 +346,7 @@ class SelfStudyFilter(PersonRecordFilter):
 
 class ResearchFilter(SearchFilterSet):
     search_fields = ("title", "lead__name", "study_group__name", "report")
-    year = YearFilter(label=_("Year assigned"), field_name="assigned_on", lookup_expr="year")
+    year = YearFilter(label=_("Year assigned"), field_name="assigned_on", lookup_expr="year", indexed=True)
     study_group = django_filters.ModelChoiceFilter(
         label=_("Study group"), queryset=_visible_groups, widget=AutocompleteSelect("groups")
     )
@@ -351,7 +358,7 @@ class ResearchFilter(SearchFilterSet):
 
 class ArticleFilter(PersonRecordFilter):
     search_fields = ("title", "person__name", "published_in")
-    year = YearFilter(label=_("Year"), field_name="written_on", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="written_on", lookup_expr="year", indexed=True)
 
     class Meta:
         model = TheoryArticle
@@ -360,7 +367,7 @@ class ArticleFilter(PersonRecordFilter):
 
 class ExamFilter(PersonRecordFilter):
     search_fields = ("person__name", "person__unit__name")
-    year = YearFilter(label=_("Year"))
+    year = YearFilter(label=_("Year"), indexed=True)
 
     class Meta:
         model = ExamScore

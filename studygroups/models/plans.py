@@ -37,6 +37,8 @@ class Plan(AuditedModel):
         verbose_name = _("study plan")
         verbose_name_plural = _("study plans")
         ordering = ["-year", "level", "quarter"]
+        # The list's year choices (core.aggregates.years_with_rows): first and last year, then one row a year.
+        indexes = [models.Index(fields=["year"], name="plan_year_idx")]
         constraints = [
             models.CheckConstraint(
                 name="plan_quarter_only_for_quarterly",

@@ -115,6 +115,8 @@ class ExamScore(AuditedModel):
         verbose_name = _("exam score")
         verbose_name_plural = _("exam scores")
         ordering = ["-year"]
+        # The list's year choices (core.aggregates.years_with_rows): first and last year, then one row a year.
+        indexes = [models.Index(fields=["year"], name="examscore_year_idx")]
         constraints = [
             models.UniqueConstraint(fields=["person", "year"], name="examscore_one_per_year"),
             models.CheckConstraint(name="examscore_in_range", condition=Q(score__gte=0, score__lte=100)),
