@@ -2,21 +2,12 @@
 changes nothing. One test runs the task through a real Celery worker against Redis."""
 
 import datetime
-import os
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
 
 import pytest
-import redis
-from django.conf import settings as django_settings
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from core.models import Notification, Role
 from studygroups.models import StudySession
 from studygroups.services.sessions import (
@@ -31,6 +22,7 @@ from studygroups.services.sessions import (
 from studygroups.tasks import remind_missing_records, send_session_notices
 from tests.factories import MembershipFactory, UserFactory
 from tests.studygroups.factories import StudySessionFactory, local
+from tests.workers import celery_worker
 
 NOW = local(2025, 3, 10, 10, 0)
 
@@ -212,41 +204,12 @@ def test_tasks_run_eagerly_and_return_counts(world):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.slow
 def test_notice_task_runs_in_a_real_worker(transactional_db, world, settings):
-    if connection.vendor != "postgresql":
-        pytest.fail("The worker test needs the PostgreSQL test database (is PostgreSQL running?)")
-    # config.test_settings points REDIS_URL at 127.0.0.1:6379/15 when Redis answers there.
-    redis_url = django_settings.REDIS_URL
-    if not redis_url or celery_app.conf.broker_url != redis_url:
-        pytest.fail("The worker test needs Redis: start it on 127.0.0.1:6379 or set REDIS_URL")
-    try:
-        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError as exc:
-        pytest.fail(f"Redis must answer on {redis_url} for the worker test: {exc}")
     session = _session(world, timezone.now() + datetime.timedelta(days=1))
     expected = {world.users.member.pk, world.users.secretary.pk}
-
-    queue = f"test-sessions-{uuid.uuid4().hex[:12]}"
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": redis_url,
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue]
-    command += ["-n", f"{queue}@%h", "--without-mingle", "--without-gossip", "-l", "info"]
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    was_eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    log = tempfile.TemporaryFile(mode="w+")
-    worker = subprocess.Popen(command, cwd=django_settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
+    with celery_worker("sessions", settings_module="config.test_settings") as (queue, worker, log):
         result = send_session_notices.apply_async(queue=queue)
         assert result.id
         # No result backend is configured (CELERY_RESULT_BACKEND = None): watch the database instead.
@@ -265,15 +228,6 @@ def test_notice_task_runs_in_a_real_worker(transactional_db, world, settings):
         assert f"{result.id}] succeeded" in output, f"The worker did not run the task:\n{output[-4000:]}"
         output = output[-4000:]
         assert worker.poll() is None, f"The worker stopped:\n{output}"
-        assert session.notice_sent_at is not None, f"The worker did not send the notice in 60 s:\n{output}"
-        assert set(notices.values_list("user", flat=True)) == expected
-        assert StudySession.objects.get(pk=session.pk).version == 1
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
-        log.close()
-        celery_app.conf.task_always_eager = was_eager
+    assert session.notice_sent_at is not None, f"The worker did not send the notice in 60 s:\n{output}"
+    assert set(notices.values_list("user", flat=True)) == expected
+    assert StudySession.objects.get(pk=session.pk).version == 1
