@@ -53,7 +53,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -76,7 +75,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from core.aggregates import aggregate_together
+from core.aggregates import aggregate_together, rows_around
 from core.models import Membership, OrgUnit, StudyGroup
 from studygroups.models import Attendance, ExamScore, Plan, PlanTopic, Reflection, ResearchTopic, StudySession
 from studygroups.models.plans import topic_key
@@ -423,22 +422,18 @@ def coverage_counts(
     # Overdue: uncovered and due in a month before this one ((year, due) < (today.year, today.month)).
     overdue_before = 13 if year < today.year else today.month if year == today.year else 1
     first, last = period.months[0], period.months[-1]
-    planned_sql, planned_params = planned.query.get_compiler(planned.db).as_sql()
-    covered_sql, covered_params = covered.query.get_compiler(covered.db).as_sql()
     in_period = "p.due >= %s AND p.due <= %s"
     sql = (
         f"SELECT p.g, COUNT(*),"
         f" SUM(CASE WHEN {in_period} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {in_period} AND c.k IS NOT NULL THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {in_period} AND c.k IS NULL AND p.due < %s THEN 1 ELSE 0 END)"
-        f" FROM ({planned_sql}) p LEFT JOIN ({covered_sql}) c ON c.g = p.g AND c.k = p.k"
-        f" GROUP BY p.g"
+        " FROM ({0}) p LEFT JOIN ({1}) c ON c.g = p.g AND c.k = p.k"
+        " GROUP BY p.g"
     )
-    params = [first, last, first, last, first, last, overdue_before, *planned_params, *covered_params]
-    with connections[planned.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        for group_id, in_year, n_planned, n_covered, n_overdue in cursor.fetchall():
-            result[group_id] = CoverageCounts(group_id, in_year, int(n_planned), int(n_covered), int(n_overdue))
+    params = [first, last, first, last, first, last, overdue_before]
+    for group_id, in_year, n_planned, n_covered, n_overdue in rows_around(sql, params, planned, covered):
+        result[group_id] = CoverageCounts(group_id, in_year, int(n_planned), int(n_covered), int(n_overdue))
     return result
 
 
