@@ -44,9 +44,11 @@ def fill(world, times: int) -> None:
         make_template(home.county, timezone.localdate().year)
     for _ in range(times):
         n = next(_n)
-        # Years long past, so that no run of the suite reaches the current year's template made above.
-        plan = make_plan(home.county, 1000 + n)
-        make_template(home.county, 1000 + n)
+        # Years long past (1000-1899 whatever the counter reached in this process: it passed 1,026 in a whole
+        # run), so that none is the current year of the template made above.
+        year = 1000 + n % 900
+        plan = make_plan(home.county, year)
+        make_template(home.county, year)
         target = PlanTarget.objects.create(plan=plan, study_group=home.dept_group, kind=VisitKind.KEY, planned_visits=2)
         # Published 20 days after the session: at least 30 days ago, so every visit is published (secretaries see
         # it) whatever the counter reached in this process; within the last year.

@@ -19,7 +19,7 @@ def fill(world, times: int) -> None:
     feed_token_for(staff)
     for _ in range(times):
         n = next(_n)
-        year = 1000 + n  # years long past: never the current year of the other rows
+        year = 1000 + n % 900  # years long past (1000-1899): never the current year of the other rows
         pairing = pairing_save(pairing=Pairing(year=year, group_a=home.dept_group, group_b=home.town_group), user=None)
         # Days in the past, distinct within a test (one party day per branch and day).
         start = timezone.now().replace(microsecond=0) - datetime.timedelta(days=1 + n % 300)

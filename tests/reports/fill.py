@@ -16,7 +16,7 @@ def fill(world, times: int) -> None:
     the home county; each takes a year of its own, as a second identical job would be the running one."""
     home, users = world.home, world.users
     for _ in range(times):
-        year = 1000 + next(_n)  # years long past: never the current year of the other rows
+        year = 1000 + next(_n) % 900  # years long past (1000-1899): never the current year of the other rows
         # The auditor's is a finished, frozen pack (what _finish leaves, without rendering a file); the staff
         # member's, the same report asked again, is a new job waiting for the worker.
         job, _created = services.job_request(user=users.auditor, kind="year_end", year=year, org=home.county)
