@@ -74,11 +74,8 @@ class _Account(HttpUser):
     abstract = True
 
     def on_start(self):
-        self.arrive()
+        self.arrive()  # each kind of user logs in its own way (defined by each subclass)
         _arrived(self.environment)
-
-    def arrive(self) -> None:
-        raise NotImplementedError
 
     def log_in(self, username: str) -> None:
         self.username = username
