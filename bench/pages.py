@@ -14,8 +14,9 @@ execute wrapper, not the DEBUG cursor, which would add its own cost), and the si
 framework floor is a view making one query, behind the same middleware and login, measured in the same
 run; each page's ratio is its p50 over the floor's p50.
 
-Rows the demo does not hold (a finished report job, a bulletin) are made once by ``bench/reports.py``'s
-``bench_rows(users)`` before the pages are listed, so that their pages are measured with real ids too.
+Rows the demo does not hold (a finished report job, bulletins, an attached file, a session in progress, a
+feed secret) are made once by ``bench/rows.py``'s ``bench_rows(users)`` before the pages are listed, so that
+their pages are measured with real ids too.
 
 Report builds (the reports app) are timed by the same run when ``bench/reports.py`` defines
 ``bench_cases(users) -> iterable of (label, callable)``: ``users`` maps the demo usernames to accounts,
@@ -41,6 +42,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+if str(BASE_DIR) not in sys.path:
+    sys.path.insert(0, str(BASE_DIR))
+
+from bench import rows  # noqa: E402  (after the path: the script runs from bench/)
+
 # The widest scope first: the auditor sees the prefecture (region), staff their county.
 ACCOUNTS = ("auditor", "staff", "inspector", "secretary", "member")
 SEARCH_TERM = "学习"
@@ -67,12 +73,22 @@ SEGMENT_MODELS = {
     "group": "core.studygroup",
     "org": "core.orgunit",
 }
+# Path words whose value is not an id: the first value a user would open.
+WORD_KWARGS = {"kind": "groups", "action": "start"}
 # Integer path words that are values, not ids: (year, half) of a half-year narrative, the last year with data.
 INT_WORDS = {"year": lambda: _data_year(), "half": lambda: 2}
 # Rows a page needs beyond "visible": {url name: filter on the model's visible rows}.
 ROW_FILTERS = {
     "studygroups:makeup_record": {"status__in": ("absent", "leave")},
     "reports:narrative_org": {"kind": "county"},  # a county's half-year narrative
+    "studygroups:checkin": {"title": rows.BENCH_SESSION_TITLE},
+    "reports:bulletin_download": {"title": rows.BENCH_PUBLISHED_TITLE},
+}
+# Rows bench/rows.py made for one page, set aside for the others (an empty session in progress is not the
+# newest session a user would open).
+SET_ASIDE = {
+    "studygroups.studysession": {"title": rows.BENCH_SESSION_TITLE},
+    "reports.bulletin": {"title": rows.BENCH_PUBLISHED_TITLE},
 }
 
 
@@ -122,7 +138,9 @@ def _model_named(label: str):
     return apps.get_model(label)
 
 
-def _model_of_segment(segment: str):
+def _model_of_segment(segment: str, app_label: str = ""):
+    """The model a path word names: SEGMENT_MODELS, else the shortest model name ending in the word's singular,
+    the view's own app first (outreach/visits/ is an exchange visit, inspections/visits/ an inspection visit)."""
     from django.apps import apps
 
     if segment in SEGMENT_MODELS:
@@ -131,12 +149,15 @@ def _model_of_segment(segment: str):
     matches = [
         m for m in apps.get_models() if m._meta.model_name.endswith(singular) and "historical" not in m._meta.model_name
     ]
-    return min(matches, key=lambda m: len(m._meta.model_name)) if matches else None
+    own = [m for m in matches if m._meta.app_label == app_label]
+    return min(own or matches, key=lambda m: len(m._meta.model_name)) if matches else None
 
 
 def kwarg_models(route: str, pattern) -> dict[str, object]:
-    """The model each integer keyword of the route names: the view's model for ``pk``, else the path."""
+    """The model each integer keyword of the route names: the view's model for ``pk``, the keyword's own word
+    for the others (``attachment_pk``, ``column_id``), else the path word before it."""
     view_class = getattr(pattern.callback, "view_class", None)
+    app_label = pattern.callback.__module__.split(".")[0]
     segments = [s for s in route.split("/") if s]
     found = {}
     for index, segment in enumerate(segments):
@@ -148,8 +169,10 @@ def kwarg_models(route: str, pattern) -> dict[str, object]:
         if kwarg == "pk" and view_class is not None and getattr(view_class, "model", None) is not None:
             # A view nested under another object (/plans/<plan_pk>/topics/new/) has its model on "pk" only.
             model = view_class.model
-        elif index > 0:
-            model = _model_of_segment(segments[index - 1])
+        elif kwarg != "pk":
+            model = _model_of_segment(re.sub(r"_(pk|id)$", "", kwarg), app_label)
+        if model is None and index > 0:
+            model = _model_of_segment(segments[index - 1], app_label)
         found[kwarg] = model
     return found
 
@@ -164,10 +187,6 @@ def _data_year() -> int:
 def visible(model, user):
     manager = model._default_manager
     return manager.visible_to(user) if hasattr(manager.all(), "visible_to") else manager.all()
-
-
-# Values for the path's non-numeric words.
-WORD_KWARGS = {"kind": "groups"}
 
 
 def build_kwargs(route, name, pattern, user) -> tuple[dict | None, str]:
@@ -189,8 +208,12 @@ def build_kwargs(route, name, pattern, user) -> tuple[dict | None, str]:
             continue
         if model is None:
             return None, f"no model for <{kwarg}>"
-        rows = visible(model, user).filter(**ROW_FILTERS.get(name, {}))
-        pk = rows.order_by("-pk").values_list("pk", flat=True).first()
+        candidates = visible(model, user)
+        if name in ROW_FILTERS:
+            candidates = candidates.filter(**ROW_FILTERS[name])
+        elif model._meta.label_lower in SET_ASIDE:
+            candidates = candidates.exclude(**SET_ASIDE[model._meta.label_lower])
+        pk = candidates.order_by("-pk").values_list("pk", flat=True).first()
         if pk is None:
             return None, f"no visible {model._meta.model_name}"
         kwargs[kwarg] = pk
@@ -202,11 +225,25 @@ def build_kwargs(route, name, pattern, user) -> tuple[dict | None, str]:
             return None, f"no value for <{kwarg}>"
         kwargs[kwarg] = WORD_KWARGS[kwarg]
     if "<str:token>" in route:
-        from studygroups.models import StudySession
-        from studygroups.services.checkin import make_checkin_token
-
-        kwargs["token"] = make_checkin_token(StudySession.objects.get(pk=kwargs["pk"]))
+        kwargs["token"] = TOKENS[name](user, kwargs)
     return kwargs, ""
+
+
+def _checkin_token(user, kwargs) -> str:
+    from studygroups.models import StudySession
+    from studygroups.services.checkin import make_checkin_token
+
+    return make_checkin_token(StudySession.objects.get(pk=kwargs["pk"]))
+
+
+def _feed_token(user, kwargs) -> str:
+    from outreach.services import feed_token_for
+
+    return feed_token_for(user).token
+
+
+# The secret a route's <str:token> takes, for this user and the route's other keywords.
+TOKENS = {"studygroups:checkin": _checkin_token, "outreach:feed": _feed_token}
 
 
 def list_variants(pattern, user) -> list[tuple[str, dict]]:
@@ -381,9 +418,7 @@ def run(args) -> dict:
     )
     results.append(floor)
 
-    rows = getattr(_bench_reports(), "bench_rows", None)
-    if rows is not None:
-        rows(users)  # what the demo does not hold (a finished report job, a bulletin), for those pages' ids
+    rows.bench_rows(users)  # what the demo does not hold (a finished report job, bulletins, a file...), for their ids
     for route, name, pattern in page_patterns():
         if args.only and args.only not in route and args.only not in name:
             continue

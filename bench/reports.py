@@ -27,7 +27,6 @@ account that would ask for it, and each returning the file's bytes (pages.py rec
 
 import argparse
 import atexit
-import datetime
 import gc
 import json
 import os
@@ -233,44 +232,6 @@ def measure_pdfs(out: Path) -> dict:
             whole, alone = min(wholes), min(alones)
             results[name] = {"seconds": whole, "weasyprint_alone": alone, "ratio": whole / alone}
     return results
-
-
-BENCH_BULLETIN_TITLE = "基准测试通报（草稿）"
-
-
-def bench_rows(users: dict) -> None:
-    """Rows the demo does not hold but pages show, for bench/pages.py to measure those pages with real ids: a
-    finished report job (the auditor's study archive of a group, rendered here, without the broker) and a draft
-    bulletin of the staff's county. Made once per database; a run with --reuse finds them."""
-    from core.models import StudyGroup
-    from reports import bulletins
-    from reports.models import Bulletin, ReportJob, ReportKind
-    from reports.services import default_format, job_key, job_run
-
-    auditor, staff = users.get("auditor"), users.get("staff")
-    if (
-        auditor is not None
-        and not ReportJob.objects.filter(requested_by=auditor, status=ReportJob.Status.DONE).exists()
-    ):
-        group = StudyGroup.objects.visible_to(auditor).select_related("unit").order_by("pk").first()
-        if group is not None:
-            fields = {"kind": ReportKind.ARCHIVE, "format": default_format(ReportKind.ARCHIVE), "year": _year()}
-            org = group.unit  # as the request form sets it for an archive
-            key = job_key(**fields, half=None, org_id=org.pk, study_group_id=group.pk, person_id=None)
-            job = ReportJob.objects.create(
-                **fields, org=org, study_group=group, key=key, requested_by=auditor, created_by=auditor
-            )
-            job_run(job_id=job.pk)
-    if staff is not None and staff.scope_unit_id and not Bulletin.objects.filter(title=BENCH_BULLETIN_TITLE).exists():
-        year = _year()
-        bulletins.bulletin_create(
-            user=staff,
-            org=staff.scope_unit,
-            year=year,
-            title=BENCH_BULLETIN_TITLE,
-            period_start=datetime.date(year, 1, 1),
-            period_end=datetime.date(year, 12, 31),
-        )
 
 
 def bench_cases(users: dict) -> list[tuple[str, object]]:
