@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import registry
+        from core.tables import cache_render_signatures
+
+        cache_render_signatures()
 
         for name, label in (
             ("orgunit", "core.OrgUnit"),

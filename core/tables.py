@@ -1,8 +1,10 @@
 import functools
+import weakref
 
 import django_tables2 as tables
 from django.template import Context, Template
 from django.utils.translation import gettext_lazy as _
+from django_tables2 import utils as tables_utils
 from django_tables2.columns import library
 
 from core.models import Notification
@@ -42,6 +44,29 @@ class DateColumn(_CompiledOnce, tables.DateColumn):
 @library.register
 class DateTimeColumn(_CompiledOnce, tables.DateTimeColumn):
     pass
+
+
+_library_signature = tables_utils.signature
+# A method's function -> the signature of the function bound (self left out); dropped with the function.
+_method_signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _signature(fn):
+    """django-tables2 reads the signature of a cell's ``render_*``/``value_*`` method for every cell (250 a page
+    of 25 rows, ``inspect`` the costliest step of a cell); a bound method's signature is the same for every
+    object it is bound to, so it is read once per function. Other callables are read as the library does."""
+    function = getattr(fn, "__func__", None)
+    if function is None:
+        return _library_signature(fn)
+    found = _method_signatures.get(function)
+    if found is None:
+        found = _method_signatures[function] = _library_signature(fn)
+    return found
+
+
+def cache_render_signatures() -> None:
+    """Called once from CoreConfig.ready()."""
+    tables_utils.signature = _signature
 
 
 class NotificationTable(tables.Table):
