@@ -3,6 +3,8 @@ import weakref
 
 import django_tables2 as tables
 from django.template import Context, Template
+from django.template.defaultfilters import date as date_filter
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import utils as tables_utils
 from django_tables2.columns import library
@@ -34,16 +36,30 @@ class TemplateColumn(_CompiledOnce, tables.TemplateColumn):
     pass
 
 
+class _DateInPython:
+    """The library's date columns render ``{{ value|date:format|default:default }}`` as a template for every cell;
+    the same filter is called here (on the value in local time, as the template gives it to the filter)."""
+
+    default_format = ""
+
+    def __init__(self, format=None, short=True, *args, **kwargs):
+        super().__init__(format, short, *args, **kwargs)
+        self.date_format = format or (f"SHORT_{self.default_format}" if short else self.default_format)
+
+    def render(self, value, bound_column, **kwargs):
+        return date_filter(template_localtime(value), self.date_format) or bound_column.default
+
+
 # Registered (dates before date-times, as the library does) so that the columns a table makes for its model's
 # date fields are these too.
 @library.register
-class DateColumn(_CompiledOnce, tables.DateColumn):
-    pass
+class DateColumn(_DateInPython, tables.DateColumn):
+    default_format = "DATE_FORMAT"
 
 
 @library.register
-class DateTimeColumn(_CompiledOnce, tables.DateTimeColumn):
-    pass
+class DateTimeColumn(_DateInPython, tables.DateTimeColumn):
+    default_format = "DATETIME_FORMAT"
 
 
 _library_signature = tables_utils.signature
