@@ -85,20 +85,3 @@ def test_a_cell_methods_signature_is_read_once_per_function():
     _render(TAG_ROWS, second)  # bound to another table: the same entry, and the right cells
     assert core_tables._method_signatures[SampleTable.render_link] is cached
     assert '<a href="/x/b/">第二行</a>' in _render(TAG_ROWS, second)
-
-
-def test_date_columns_render_as_the_library_template_does():
-    moment = datetime.datetime(2025, 12, 31, 20, 30, tzinfo=datetime.UTC)  # 2026-01-01 04:30 in Shanghai
-
-    def table(date_class, datetime_class):
-        class Dates(tables.Table):
-            day = date_class(format="Y-m-d")
-            short = date_class()
-            at = datetime_class(format="Y-m-d H:i")
-
-        return Dates([{"day": datetime.date(2025, 3, 1), "short": datetime.date(2025, 3, 1), "at": moment}, {}])
-
-    ours = _render(TAG_ROWS, table(core_tables.DateColumn, core_tables.DateTimeColumn))
-    library = _render(TAG_ROWS, table(tables.DateColumn, tables.DateTimeColumn))
-    assert ours == library
-    assert ">2025-03-01<" in ours and ">2026-01-01 04:30<" in ours and ours.count(">—<") == 3
