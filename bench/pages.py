@@ -400,6 +400,9 @@ def run(args) -> dict:
         clients[username] = Client()
         clients[username].force_login(user)
     anonymous = Client()
+    from config.runtime import tune_gc
+
+    tune_gc()  # as config/wsgi.py does in each server process
 
     results: list[Result] = []
     floor_account = ACCOUNTS[0]

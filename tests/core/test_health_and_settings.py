@@ -72,3 +72,24 @@ def test_check_deploy_warns_without_https():
     )
     assert result.returncode != 0
     assert "SECURE_SSL_REDIRECT" in result.stderr + result.stdout
+
+
+def test_the_web_process_freezes_its_start_up_objects_and_collects_young_objects_less_often():
+    """config/wsgi.py tunes the collector once the application is loaded (config/runtime.py): checked in a
+    process of its own, as a gunicorn worker would import it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from config.runtime import YOUNG_THRESHOLD
+
+    code = "import gc, config.wsgi; print(gc.get_threshold()[0], gc.get_freeze_count())"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert int(out[0]) == YOUNG_THRESHOLD > 700
+    assert int(out[1]) > 50_000  # Django and the app's modules, out of the collector's sight
