@@ -91,15 +91,3 @@ def years_with_rows(rows: QuerySet, field: str) -> list[int]:
     checks = {f"y{year}": Exists(rows.filter(**{of_year: year})) for year in range(last, first - 1, -1)}
     found = model._base_manager.order_by().annotate(**checks).values(*checks)[:1]
     return [int(name[1:]) for row in found for name, present in row.items() if present]
-
-
-def rows_around(sql: str, params: list, *querysets: QuerySet) -> list[tuple]:
-    """The rows of ``sql``, a plain statement around ORM querysets: ``{0}``, ``{1}``... in it stand for the
-    querysets' SQL as Django compiles them (in that order in the text, after every ``%s`` of ``params``). For
-    what the ORM cannot say, such as grouping a join of two grouped subqueries (the plan coverage's counts)."""
-    using = querysets[0].db
-    compiled = [queryset.query.get_compiler(using).as_sql() for queryset in querysets]
-    statement = sql.format(*(part_sql for part_sql, _ in compiled))
-    with connections[using].cursor() as cursor:
-        cursor.execute(statement, [*params, *(value for _, part_params in compiled for value in part_params)])
-        return cursor.fetchall()

@@ -13,6 +13,7 @@ class StudygroupsConfig(AppConfig):
         from core.policy import Action, Dashboard
         from core.registry import DashboardPanel, NavEntry, PanelOrder
         from studygroups.selectors import dashboard
+        from studygroups.services import coverage
         from studygroups.services.sessions import NOTICE, RECORD_REMINDER
 
         for name in ("session", "attendance", "reflection", "selfstudy", "research", "article", "exam", "plan"):
@@ -46,6 +47,7 @@ class StudygroupsConfig(AppConfig):
                 "studygroups.ExamScore": lambda row: reverse("studygroups:exam_list"),
             }
         )
+        coverage.connect()
         registry.notification_kinds[NOTICE] = _("Advance notice")
         registry.notification_kinds[RECORD_REMINDER] = _("Record reminder")
 

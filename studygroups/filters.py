@@ -65,6 +65,8 @@ class SearchFilterSet(django_filters.FilterSet):
     is a choice of the years that have rows."""
 
     search_fields: tuple[str, ...] = ()
+    # Foreign keys the list's query joins anyway (core.search.search_q's ``joined``).
+    search_joined: tuple[str, ...] = ()
     q = django_filters.CharFilter(label=_("Search"), method="search")
 
     def __init__(self, *args, **kwargs):
@@ -88,7 +90,7 @@ class SearchFilterSet(django_filters.FilterSet):
         return [(str(year), str(year)) for year in sorted(years, reverse=True)]
 
     def search(self, queryset, name, value):
-        return queryset.filter(search_q(queryset.model, self.search_fields, value))
+        return queryset.filter(search_q(queryset.model, self.search_fields, value, joined=self.search_joined))
 
 
 class OrgUnitFilter(SearchFilterSet):
@@ -201,6 +203,7 @@ class SessionFilter(SearchFilterSet):
 
 class MakeupFilter(SearchFilterSet):
     search_fields = ("person__name", "session__title", "reason")
+    search_joined = ("session",)  # the list is sorted by the session's start
     group = django_filters.ModelChoiceFilter(
         field_name="session__study_group",
         label=_("Study group"),

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import F
+from django.utils import timezone
 
 from core.models import Membership, Person
 from demo.context import (
@@ -54,6 +55,7 @@ from studygroups.models import (
     TheoryArticle,
 )
 from studygroups.models.plans import topic_key
+from studygroups.services.coverage import coverage_rebuild, coverage_rebuild_all
 
 # What the step writes, in the order it creates them (seed_demo --flush deletes them in reverse).
 MODELS = (
@@ -69,6 +71,7 @@ MODELS = (
     "studygroups.ResearchTopic",
     "studygroups.TheoryArticle",
     "studygroups.ExamScore",
+    "studygroups.CoverageKey",  # derived from the plans and sessions (deleted first)
 )
 
 
@@ -90,6 +93,8 @@ def build(ctx: DemoContext) -> None:
     ):
         ctx.stage(label)
         builder(ctx, rec, ctx.rng(key))
+    # Plans, topics and sessions were written in bulk (no signals): their coverage keys, derived, at once.
+    coverage_rebuild_all()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -476,6 +481,7 @@ def write_sessions(ctx: DemoContext, sims: list[SessionSim]) -> None:
         session._demo_topics = sim.topics
         rows.add(session, session.created_at, session.created_by, updated=session.updated_at)
     rows.flush()
+    coverage_rebuild({(sim.session.study_group_id, timezone.localtime(sim.session.starts_at).year) for sim in sims})
     extra = StudyRecords(sessions=sims)
     build_attendance(ctx, extra, None)
     build_speeches(ctx, extra, None)

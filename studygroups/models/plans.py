@@ -116,6 +116,29 @@ class PlanTopic(AuditedModel):
         super().save(*args, **kwargs)
 
 
+class CoverageKey(models.Model):
+    """One topic of a group's plans for a year (a ``PlanTopic.title_key`` of its annual and quarterly plans),
+    with the month it is due (the earliest of its topics') and the start of the first session of the group in
+    that calendar year listing a topic of that key (None: none yet). Derived, never entered: rebuilt per group
+    and year by ``studygroups.coverage`` whenever a plan, a topic, a session or a session's topics change,
+    so the coverage page counts every group's numbers from these few rows (``selectors.stats.coverage_counts``).
+    """
+
+    study_group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    title_key = models.CharField(max_length=200)
+    due_month = models.PositiveSmallIntegerField()
+    first_held_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "study_group", "title_key"], name="coveragekey_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.study_group_id} {self.year} {self.title_key}"
+
+
 class RequiredReading(AuditedModel):
     """An item of a year's required reading list (必学书目), set by a county for all its groups."""
 

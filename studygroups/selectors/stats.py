@@ -62,8 +62,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -72,12 +70,21 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from core.aggregates import aggregate_together, rows_around
+from core.aggregates import aggregate_together
 from core.models import Membership, OrgUnit, StudyGroup
-from studygroups.models import Attendance, ExamScore, Plan, PlanTopic, Reflection, ResearchTopic, StudySession
+from studygroups.models import (
+    Attendance,
+    CoverageKey,
+    ExamScore,
+    Plan,
+    PlanTopic,
+    Reflection,
+    ResearchTopic,
+    StudySession,
+)
 from studygroups.models.plans import topic_key
 
 ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
@@ -376,16 +383,6 @@ class CoverageCounts:
     overdue: int = 0
 
 
-def _due_month_sql():
-    """``due_month()`` of a PlanTopic row (planned months are 1–12 and quarters 1–4, by constraint)."""
-    by_level = Case(
-        When(plan__level=Plan.Level.QUARTERLY, plan__quarter__isnull=False, then=F("plan__quarter") * 3),
-        default=Value(12),
-        output_field=IntegerField(),
-    )
-    return Coalesce("planned_month", by_level, output_field=IntegerField())
-
-
 def coverage_counts(
     groups: QuerySet[StudyGroup] | list[int], period: Period, *, now: datetime.datetime | None = None
 ) -> dict[int, CoverageCounts]:
@@ -393,48 +390,32 @@ def coverage_counts(
     groups without a planned topic in the year are left out (all their numbers are 0). The same rules: a
     topic is a ``PlanTopic.title_key`` of the group's plans of the year, due at its earliest due month.
 
-    Two grouped subqueries, the groups' topics (group, key, due) and the keys their sessions covered
-    (group, key), joined and counted per group; the statement around them is plain SQL both databases run.
-    A queryset is read as a subquery: a prefecture's 1,500 ids bound twice cost more than the counting.
+    Counted from the groups' ``CoverageKey`` rows of the year (one a topic, with its due month and the start
+    of the first session of the year listing it, kept by ``services.coverage``): a topic is covered when that
+    first session began before the period's end and by ``now``. A queryset is read as a subquery.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
     year = period.calendar_year
     ids = groups.order_by().values("pk") if isinstance(groups, QuerySet) else groups
-    result: dict[int, CoverageCounts] = {}
-    planned = (
-        PlanTopic.objects.filter(plan__study_group_id__in=ids, plan__year=year, plan__level__in=Plan.GROUP_LEVELS)
-        .order_by()
-        .values(g=F("plan__study_group_id"), k=F("title_key"))
-        .annotate(due=Min(_due_month_sql()))
-    )
-    covered = (
-        StudySession.topics.through.objects.filter(
-            studysession__study_group_id__in=ids,
-            studysession__starts_at__gte=local_midnight(datetime.date(year, 1, 1)),
-            studysession__starts_at__lt=period.end,
-            studysession__starts_at__lte=now,
-        )
-        .order_by()
-        .values(g=F("studysession__study_group_id"), k=F("plantopic__title_key"))
-        .distinct()
-    )
     # Overdue: uncovered and due in a month before this one ((year, due) < (today.year, today.month)).
     overdue_before = 13 if year < today.year else today.month if year == today.year else 1
-    first, last = period.months[0], period.months[-1]
-    in_period = "p.due >= %s AND p.due <= %s"
-    sql = (
-        f"SELECT p.g, COUNT(*),"
-        f" SUM(CASE WHEN {in_period} THEN 1 ELSE 0 END),"
-        f" SUM(CASE WHEN {in_period} AND c.k IS NOT NULL THEN 1 ELSE 0 END),"
-        f" SUM(CASE WHEN {in_period} AND c.k IS NULL AND p.due < %s THEN 1 ELSE 0 END)"
-        " FROM ({0}) p LEFT JOIN ({1}) c ON c.g = p.g AND c.k = p.k"
-        " GROUP BY p.g"
+    in_period = Q(due_month__gte=period.months[0], due_month__lte=period.months[-1])
+    covered = Q(first_held_at__lt=period.end, first_held_at__lte=now)
+    uncovered = Q(first_held_at__isnull=True) | Q(first_held_at__gte=period.end) | Q(first_held_at__gt=now)
+    rows = (
+        CoverageKey.objects.filter(study_group_id__in=ids, year=year)
+        .order_by()
+        .values("study_group_id")
+        .annotate(
+            topics_in_year=Count("pk"),
+            planned=Count("pk", filter=in_period),
+            covered=Count("pk", filter=in_period & covered),
+            overdue=Count("pk", filter=in_period & uncovered & Q(due_month__lt=overdue_before)),
+        )
+        .values_list("study_group_id", "topics_in_year", "planned", "covered", "overdue")
     )
-    params = [first, last, first, last, first, last, overdue_before]
-    for group_id, in_year, n_planned, n_covered, n_overdue in rows_around(sql, params, planned, covered):
-        result[group_id] = CoverageCounts(group_id, in_year, int(n_planned), int(n_covered), int(n_overdue))
-    return result
+    return {row[0]: CoverageCounts(*row) for row in rows}
 
 
 @dataclass

@@ -32,6 +32,7 @@ from demo.tree import DEMO_USERNAMES
 from demo.writers import Rows, row
 from studygroups.models import (
     Attendance,
+    CoverageKey,
     ExamScore,
     Plan,
     PlanTopic,
@@ -44,6 +45,7 @@ from studygroups.models import (
     StudySession,
     TheoryArticle,
 )
+from studygroups.services.coverage import coverage_rebuild_all
 
 pytestmark = pytest.mark.django_db
 
@@ -531,6 +533,19 @@ class TestDemoRecords:
         for group, starts_at, plan_group, level, year, plan_at, session_at in links:
             assert (plan_group, level, year) == (group, L.ANNUAL, local_day(starts_at).year)
             assert plan_at <= session_at, "a session links topics of a plan that was out when it was entered"
+
+    def test_coverage_keys_are_built_for_the_bulk_written_plans(self, demo_world):
+        """Plans, topics and sessions are written below the ORM (no signals): the step builds their coverage
+        keys at its end, the rows a rebuild writes, one per planned topic of a group's year."""
+        fields = ("study_group_id", "year", "title_key", "due_month", "first_held_at")
+        built = set(CoverageKey.objects.values_list(*fields))
+        planned = PlanTopic.objects.filter(plan__level__in=(L.ANNUAL, L.QUARTERLY))
+        assert len(built) == planned.values("plan__study_group", "plan__year", "title_key").distinct().count() > 100
+        assert any(row[-1] for row in built) and not all(row[-1] for row in built)
+        with transaction.atomic():
+            coverage_rebuild_all()
+            assert set(CoverageKey.objects.values_list(*fields)) == built
+            transaction.set_rollback(True)
 
     def test_some_leaders_are_often_away(self, demo_world):
         # The leader's attendance at each session of their group (the leader on the session's day).

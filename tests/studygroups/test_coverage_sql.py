@@ -2,6 +2,7 @@
 gives exactly the numbers of the rule in Python (``topic_coverage``, titles matched by ``topic_key``), and the
 coverage page (its rows, order, totals and export) shows them."""
 
+import datetime
 import io
 
 import openpyxl
@@ -9,9 +10,10 @@ import pytest
 from django.urls import reverse
 
 from core.models import OrgUnit, StudyGroup
-from studygroups.models import Plan, PlanTopic
+from studygroups.models import CoverageKey, Plan, PlanTopic
 from studygroups.models.plans import topic_key
 from studygroups.selectors.stats import Period, coverage_counts, topic_coverage
+from studygroups.services.coverage import coverage_rebuild_all
 from tests.factories import OrgUnitFactory, StudyGroupFactory
 from tests.studygroups.factories import PlanFactory, PlanTopicFactory, StudySessionFactory, local
 
@@ -200,3 +202,94 @@ def test_overdue_and_upcoming_columns_list_their_topics(client_as, tricky, world
         assert f'data-topic-ids="{",".join(str(pk) for pk in topic.topic_ids)}"' in html
     exported = _export_rows(client.get(url, {"year": 2025, "sort": "-overdue", "export": "xlsx"}))
     assert " ".join(row.overdue[0].title.split()) in exported[0][4]
+
+
+def _keys():
+    return set(CoverageKey.objects.values_list("study_group_id", "year", "title_key", "due_month", "first_held_at"))
+
+
+def _check_keys_and_counts(groups):
+    """The kept keys are what a rebuild from scratch writes, and count the Python rule's numbers."""
+    nows = (local(2025, 5, 6, 12), local(2025, 11, 1), local(2026, 3, 1))
+    kept = _keys()
+    coverage_rebuild_all()
+    assert kept == _keys()
+    for now in nows:
+        for period in (Period.year(2025), Period.half(2025, 2)):
+            assert _sql(groups, period, now) == _python(groups, period, now), (period, now)
+
+
+def _move(session, starts_at):
+    session.starts_at, session.ends_at = starts_at, starts_at + datetime.timedelta(hours=2)
+    session.save()
+
+
+def test_coverage_keys_follow_every_write(tricky, world):
+    """Each write that changes a group's topics or the sessions listing them rebuilds its keys (signals): a
+    topic renamed, moved to another month or plan, deleted; a plan moved to another year or group, deleted;
+    a session moved to another day, year or group, its topics changed both ways, deleted."""
+    dept, town, other = tricky
+    groups = [dept, town, other]
+    nov = local(2025, 11, 1)
+    assert _sql([dept], Period.year(2025), nov)[dept.pk] == (7, 7, 3, 4)
+    _check_keys_and_counts(groups)
+
+    annual = Plan.objects.get(study_group=dept, year=2025, level=Plan.Level.ANNUAL)
+    topic = annual.topics.get(title="条例")  # due in August, not covered
+    session = StudySessionFactory(study_group=dept, starts_at=local(2025, 6, 1), topics=[topic])
+    assert _sql([dept], Period.year(2025), nov)[dept.pk] == (7, 7, 4, 3)
+    _check_keys_and_counts(groups)
+
+    # The topic renamed: the session now covers "条例二" (a new topic), 条例 is gone; then renamed back.
+    topic.title = "条例二"
+    topic.save()
+    assert _sql([dept], Period.year(2025), nov)[dept.pk] == (7, 7, 4, 3)
+    assert CoverageKey.objects.filter(study_group=dept, year=2025, title_key="条例二").exists()
+    assert not CoverageKey.objects.filter(study_group=dept, year=2025, title_key="条例").exists()
+    _check_keys_and_counts(groups)
+    topic.title = "条例"
+    topic.planned_month = 12  # not due by November: neither overdue nor, once uncovered, counted as such
+    topic.save()
+    _check_keys_and_counts(groups)
+
+    # The session moved to 2026, then to town, then back; its topics changed from both sides.
+    _move(session, local(2026, 1, 10))
+    assert _sql([dept], Period.year(2025), nov)[dept.pk] == (7, 7, 3, 3)
+    _check_keys_and_counts(groups)
+    session.study_group = town
+    _move(session, local(2025, 6, 1))
+    assert _sql([town], Period.year(2025), nov)[town.pk] == (7, 7, 2, 5)
+    _check_keys_and_counts(groups)
+    session.topics.clear()
+    assert _sql([town], Period.year(2025), nov)[town.pk] == (7, 7, 1, 6)
+    topic.sessions.add(session)
+    assert _sql([town], Period.year(2025), nov)[town.pk] == (7, 7, 2, 5)
+    topic.sessions.clear()
+    assert _sql([town], Period.year(2025), nov)[town.pk] == (7, 7, 1, 6)
+    session.topics.set([topic])
+    _check_keys_and_counts(groups)
+    session.delete()
+    assert _sql([town], Period.year(2025), nov)[town.pk] == (7, 7, 1, 6)
+    _check_keys_and_counts(groups)
+
+    # The topic moved to another group's plan, then deleted.
+    topic.plan = PlanFactory(study_group=other, year=2025)
+    topic.save()
+    assert _sql([dept], Period.year(2025), nov)[dept.pk][0] == 6
+    _check_keys_and_counts(groups)
+    topic.delete()
+    _check_keys_and_counts(groups)
+
+    # A plan moved to another year, to another group, deleted (with its topics).
+    q3 = Plan.objects.get(study_group=dept, year=2025, quarter=3)
+    q3.year = 2026
+    q3.save()
+    _check_keys_and_counts(groups)
+    assert CoverageKey.objects.filter(study_group=dept, year=2026).count() == 2
+    q3.study_group = town
+    q3.save()
+    assert not CoverageKey.objects.filter(study_group=dept, year=2026).exists()
+    assert CoverageKey.objects.filter(study_group=town, year=2026).count() == 2
+    annual.delete()
+    _check_keys_and_counts(groups)
+    assert _sql([dept], Period.year(2025), nov)[dept.pk][0] == 1  # q1's six-ways topic only
