@@ -6,8 +6,12 @@ queryset (``Result.objects.visible_to(user)``) where a user reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
+
+from django.db.models import Avg, Case, Count, F, JSONField, Max, Min, Q, QuerySet, When
 
 from assessment.models import Result, Run, SchemeIndicator
 from core.models import OrgUnit
@@ -19,7 +23,16 @@ class Cell:
     indicator: SchemeIndicator
     value: Decimal | None
     score: Decimal | None  # None: left out of the total (does not apply, or no value and skipped)
-    url: str  # the filtered list of the records behind the number ("" when the measure is gone)
+    _link: tuple = field(default=(), repr=False, compare=False)  # (measure, group, period, params) for ``url``
+
+    @cached_property
+    def url(self) -> str:
+        """The filtered list of the records behind the number ("" when the measure is gone); built when a
+        page shows it, never for an export."""
+        if not self._link or self._link[0] is None:
+            return ""
+        source, group, period, params = self._link
+        return source.records_url(group, period, params)
 
 
 @dataclass(frozen=True)
@@ -46,25 +59,34 @@ def run_indicators(run: Run) -> list[SchemeIndicator]:
     return list(run.scheme.indicators.order_by("order", "pk"))
 
 
-def result_rows(run: Run, results=None, indicators: list[SchemeIndicator] | None = None) -> list[ResultRow]:
-    """The run's rows in rank order, each with its per-indicator cells (two queries whatever the size)."""
-    indicators = run_indicators(run) if indicators is None else indicators
+def ordered_results(run: Run, results=None) -> QuerySet[Result]:
+    """The run's results in rank order (the table's order, whole run), with their groups and units."""
     results = Result.objects.all() if results is None else results
-    results = (
+    return (
         results.filter(run=run)
         .select_related("study_group__unit")
         .order_by("rank", "study_group__unit__path", "study_group__unit__sort_order", "pk")
     )
+
+
+def result_rows(run: Run, results=None, indicators: list[SchemeIndicator] | None = None) -> list[ResultRow]:
+    """The run's rows in rank order, each with its per-indicator cells (two queries whatever the size)."""
+    indicators = run_indicators(run) if indicators is None else indicators
+    return rows_of(run, ordered_results(run, results), indicators)
+
+
+def rows_of(run: Run, results: Iterable[Result], indicators: list[SchemeIndicator]) -> list[ResultRow]:
+    """Rows of the given results of the run (a page of ``ordered_results``, say), in their order."""
     period = AssessmentPeriod(year=run.year, cutoff=run.cutoff)
     kinds = dict(OrgUnit.Kind.choices)
+    measures = [(str(i.pk), i, i.registered, i.full_params()) for i in indicators]
     rows = []
     for result in results:
         cells = []
-        for indicator in indicators:
-            line = result.lines.get(str(indicator.pk), {})
-            source = indicator.registered
-            url = source.records_url(result.study_group, period, indicator.full_params()) if source else ""
-            cells.append(Cell(indicator, _decimal(line.get("value")), _decimal(line.get("score")), url))
+        for key, indicator, source, params in measures:
+            line = result.lines.get(key, {})
+            link = (source, result.study_group, period, params)
+            cells.append(Cell(indicator, _decimal(line.get("value")), _decimal(line.get("score")), link))
         rows.append(
             ResultRow(
                 result=result,
@@ -82,6 +104,41 @@ def result_rows(run: Run, results=None, indicators: list[SchemeIndicator] | None
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The numbers of a whole run as the user may see it, whichever page of its table is shown."""
+
+    groups: int
+    passed: int
+    mean_total: Decimal | None
+    best_total: Decimal | None
+    weakest_total: Decimal | None
+
+    @property
+    def failed(self) -> int:
+        return self.groups - self.passed
+
+
+def run_summary(run: Run, results=None) -> RunSummary:
+    """Groups, how many passed, and the mean, best and weakest total of the run (one query)."""
+    results = Result.objects.all() if results is None else results
+    numbers = results.filter(run=run).aggregate(
+        groups=Count("pk"),
+        passed=Count("pk", filter=Q(passed=True)),
+        mean=Avg("total"),
+        best=Max("total"),
+        weakest=Min("total"),
+    )
+    mean = numbers["mean"]
+    return RunSummary(
+        groups=numbers["groups"],
+        passed=numbers["passed"],
+        mean_total=None if mean is None else Decimal(mean).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        best_total=numbers["best"],
+        weakest_total=numbers["weakest"],
+    )
 
 
 def published_run(county: OrgUnit, year: int) -> Run | None:
@@ -131,15 +188,15 @@ def _runs_by_year(county: OrgUnit, runs) -> dict[int, Run]:
     return chosen
 
 
-def _percent_of_weight(results, indicators, kinds=None) -> list[float | None]:
+def _percent_of_weight(results, indicators) -> list[float | None]:
     """Mean score of each indicator as a share of its weight (%), over the results that score it."""
     means = []
     for indicator in indicators:
+        key = str(indicator.pk)
         shares = [
             Decimal(line["score"]) * 100 / indicator.weight
             for result in results
-            if (kinds is None or result.unit_kind in kinds)
-            and (line := result.lines.get(str(indicator.pk), {})).get("score") is not None
+            if (line := result.lines.get(key, {})).get("score") is not None
         ]
         means.append(round(float(sum(shares) / len(shares)), 1) if shares else None)
     return means
@@ -179,7 +236,18 @@ def chart_data(county: OrgUnit, year: int, runs, results=None) -> ChartData:
     run = by_year.get(year)
     wanted = [r for y, r in by_year.items() if r.is_published or y in (year, year - 1)]
     rows_by_run: dict[int, list[Result]] = {r.pk: [] for r in wanted}
-    for result in results.filter(run__in=[r.pk for r in wanted]).select_related("study_group").order_by("rank", "pk"):
+    # The lines (per-indicator scores, JSON) only of this year's run and last year's: the other years give
+    # the spread their totals alone, so the JSON read stays two years' worth however many years are published.
+    scored = [r.pk for r in (run, by_year.get(year - 1)) if r is not None]
+    rows = (
+        results.filter(run__in=[r.pk for r in wanted])
+        .select_related("study_group")
+        .defer("lines", "adjustments")
+        .annotate(scored_lines=Case(When(run__in=scored, then=F("lines")), default=None, output_field=JSONField()))
+        .order_by("rank", "pk")
+    )
+    for result in rows:
+        result.lines = result.scored_lines or {}
         rows_by_run[result.run_id].append(result)
     indicators_by_scheme: dict[int, list[SchemeIndicator]] = {}
     for indicator in SchemeIndicator.objects.filter(scheme__in={r.scheme_id for r in wanted}).order_by("order", "pk"):
@@ -214,8 +282,11 @@ def chart_data(county: OrgUnit, year: int, runs, results=None) -> ChartData:
         indicators = indicators_by_scheme.get(run.scheme_id, [])
         labels = [str(i.label) for i in indicators]
         kinds = dict(OrgUnit.Kind.choices)
-        for kind in sorted({r.unit_kind for r in current_rows}):
-            by_kind[str(kinds.get(kind, kind))] = _percent_of_weight(current_rows, indicators, {kind})
+        of_kind: dict[str, list[Result]] = {}
+        for result in current_rows:
+            of_kind.setdefault(result.unit_kind, []).append(result)
+        for kind in sorted(of_kind):
+            by_kind[str(kinds.get(kind, kind))] = _percent_of_weight(of_kind[kind], indicators)
         previous[str(year)] = _percent_of_weight(current_rows, indicators)
         last = by_year.get(year - 1)
         if last is not None:

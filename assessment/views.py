@@ -11,6 +11,7 @@ import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -234,20 +235,32 @@ def export_rows(rows):
         ]
 
 
+RESULTS_PER_PAGE = 50
+
+
 @login_required
 def run_detail(request, pk):
+    """The run's results table in rank order, a page of RESULTS_PER_PAGE rows at a time (the ranks, the
+    summary above the table and the export are over the whole run)."""
     run = _run(request, pk)
     indicators = selectors.run_indicators(run)
-    rows = selectors.result_rows(run, Result.objects.visible_to(request.user), indicators)
+    results = Result.objects.visible_to(request.user)
     if request.GET.get("export") == "xlsx":
         title = _("%(county)s %(year)s study assessment results") % {"county": run.county, "year": run.year}
         filename = f"{title}-{timezone.localdate():%Y%m%d}.xlsx"
+        rows = selectors.result_rows(run, results, indicators)
         return xlsx_response(filename, title, export_columns(indicators), export_rows(rows))
+    summary = selectors.run_summary(run, results)
+    paginator = Paginator(selectors.ordered_results(run, results), RESULTS_PER_PAGE)
+    paginator.count = summary.groups  # known from the summary: no second count
+    page = paginator.get_page(request.GET.get("page"))
     user = request.user
     context = {
         "object": run,
         "indicators": indicators,
-        "rows": rows,
+        "summary": summary,
+        "page_obj": page,
+        "rows": selectors.rows_of(run, page.object_list, indicators),
         "is_newest": _newest(run),
         "can_compute": policy.can(user, policy.Action.CHANGE, Run)
         and Run.objects.editable_by(user).filter(pk=pk).exists(),

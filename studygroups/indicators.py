@@ -18,12 +18,14 @@ same the dashboards show) for the calendar year ``period.year`` with ``now=perio
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -84,8 +86,15 @@ def ratio(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
+@functools.lru_cache(maxsize=128)
+def _list_path(url_name: str, prefix: str, urlconf: str) -> str:
+    return reverse(url_name, urlconf=urlconf)
+
+
 def list_url(url_name: str, **params) -> str:
-    return f"{reverse(url_name)}?{urlencode({k: v for k, v in params.items() if v not in (None, '')}, doseq=True)}"
+    """The list's path (reversed once per name: a results page asks for one per cell) and the filters."""
+    path = _list_path(url_name, get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
+    return f"{path}?{urlencode({k: v for k, v in params.items() if v not in (None, '')}, doseq=True)}"
 
 
 def until(period: AssessmentPeriod) -> str:

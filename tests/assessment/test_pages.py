@@ -3,6 +3,7 @@ publish and the recompute diff, as each role sees them."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -231,6 +232,40 @@ def test_the_results_page_takes_the_same_queries_for_more_groups(client_as, worl
                 assert client.get(reverse(name, args=[run.pk])).status_code == 200
             counts.append((name, len(queries)))
     assert counts[:2] == counts[2:]
+
+
+def test_the_results_table_is_paged_with_ranks_and_summary_over_the_whole_run(client_as, run, county, monkeypatch):
+    """Totals A 100.00, D 60.00, C 55.00, B 28.57 (threshold 60): two passed, two failed, mean 243.57 / 4
+    = 60.8925 → 60.89. Two rows a page: A and D (ranks 1, 2) first, then C and B (ranks 3, 4)."""
+    from assessment import views
+
+    monkeypatch.setattr(views, "RESULTS_PER_PAGE", 2)
+    client = client_as("auditor")
+    url = reverse("assessment:run_detail", args=[run.pk])
+    summary = "共 4 个中心组：合格 2 个，不合格 2 个。 平均总分 60.89，最高 100.00，最低 28.57。"
+    pages = {}
+    for number in ("1", "2", "9"):  # past the end: the last page
+        page = client.get(url, {"page": number}).content.decode()
+        assert summary in page
+        body = page[page.index("<tbody>") : page.index("</tbody>")]
+        pages[number] = [
+            (rank, name) for rank, name in re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td><a [^>]*>([^<]+)</a>", body)
+        ]
+    assert pages["1"] == [("1", str(county.a)), ("2", str(county.d))]
+    assert pages["2"] == pages["9"] == [("3", str(county.c)), ("4", str(county.b))]
+    first = client.get(url).content.decode()
+    assert "第 1 页，共 2 页" in first and 'href="?page=2"' in first
+    # The export has every row, whatever the page.
+    response = client.get(url, {"export": "xlsx", "page": "2"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sum(1 for row in sheet.iter_rows(values_only=True) if row and isinstance(row[0], int)) == 4
+
+
+def test_the_summary_counts_only_the_rows_the_user_may_see(client_as, run, county, world):
+    services.publish(run=run, user=world.users.staff)
+    page = client_as("secretary").get(reverse("assessment:run_detail", args=[run.pk])).content.decode()
+    # The secretary's own group only: A, 100.00.
+    assert "共 1 个中心组：合格 1 个，不合格 0 个。 平均总分 100.00，最高 100.00，最低 100.00。" in page
 
 
 LISTS = ["assessment:scheme_list", "assessment:run_list"]

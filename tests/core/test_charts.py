@@ -28,6 +28,7 @@ def test_svg_is_self_contained_with_chinese_text(kind):
     assert svg.startswith("<svg ")
     assert "<script" not in svg.lower()
     assert "<!--" not in svg
+    assert "<desc" not in svg  # pygal's tooltips, for its script only
     assert "<foreignObject" not in svg
     assert set(re.findall(r"https?://[^\s\"'<>)]+", svg)) <= NAMESPACES
     assert "@import" not in svg and "url(" not in svg
@@ -94,3 +95,37 @@ def test_weasyprint_pdf_keeps_the_chinese_labels_as_text_in_an_embedded_cjk_font
     cjk = [line for line in fonts.splitlines()[2:] if "CJK" in line or "WenQuanYi" in line]
     assert cjk, fonts
     assert all(" yes " in line and "Type 3" not in line for line in cjk), fonts
+
+
+def test_the_same_chart_is_drawn_once_and_other_numbers_are_drawn_again(monkeypatch):
+    from django.core.cache import cache
+
+    from core import charts
+
+    cache.clear()
+    drawn = []
+    to_markup = charts._to_markup
+    monkeypatch.setattr(charts, "_to_markup", lambda chart: drawn.append(chart) or to_markup(chart))
+    first = bar_chart("学习次数", LABELS, SERIES, horizontal=True)
+    assert bar_chart("学习次数", LABELS, SERIES, horizontal=True) == first and len(drawn) == 1
+    # pygal gives each drawing its own id: the same markup back means it was not drawn again.
+    bar_chart("学习次数", LABELS, {"集中学习": [3, 5, 2], "专题研讨": [1, None, 5]}, horizontal=True)
+    assert len(drawn) == 2
+    bar_chart("学习次数", LABELS, SERIES)  # the same numbers, drawn upright: another chart
+    pie_chart("构成", {"甲": 1})
+    pie_chart("构成", {"甲": 1})
+    assert len(drawn) == 4
+
+
+def test_a_failing_cache_still_draws_the_chart(monkeypatch, caplog):
+    from core import charts
+
+    class Broken:
+        def get(self, *args):
+            raise ConnectionError("redis down")
+
+        set = get
+
+    monkeypatch.setattr(charts, "cache", Broken())
+    svg = bar_chart("学习次数", LABELS, SERIES)
+    assert svg.startswith("<svg ") and "Cache unavailable for charts" in caplog.text
