@@ -216,8 +216,20 @@ class PartyDay(AuditedModel):
         verbose_name_plural = _("themed party days")
         ordering = ["-held_on", "branch__name"]
         constraints = [models.UniqueConstraint(fields=["branch", "held_on"], name="partyday_one_per_branch_day")]
-        # A year's party days (coverage counts, the years that have any) and the list, newest first.
-        indexes = [models.Index(fields=["held_on", "id"], name="partyday_held_pk_idx")]
+        # A year's party days (coverage counts, the years that have any) and the list, newest first. The
+        # counts' columns ride along: a prefecture's year of party days is counted from the index alone.
+        indexes = [
+            models.Index(
+                fields=["held_on", "id"],
+                include=[
+                    "branch",
+                    "households_by_work_team",
+                    "households_by_first_secretary",
+                    "households_by_members",
+                ],
+                name="partyday_held_counts_idx",
+            )
+        ]
 
     def __str__(self):
         return f"{self.held_on:%Y-%m-%d} {self.branch} · {self.theme}"
@@ -297,7 +309,15 @@ class Need(AuditedModel):
             ),
             models.CheckConstraint(name="need_closed_has_reason", condition=~Q(status="closed") | ~Q(close_reason="")),
         ]
-        indexes = [models.Index(fields=["status", "due_on"], name="need_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="need_status_due_idx"),
+            # A year's needs counted per branch from the index alone (coverage), and the list, newest first.
+            models.Index(
+                fields=["raised_on", "id"],
+                include=["branch", "status", "done_on", "due_on"],
+                name="need_raised_counts_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.branch} · {self.get_category_display()} · {self.description[:30]}"

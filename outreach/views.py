@@ -31,7 +31,7 @@ from outreach.filters import (
     VisitFilter,
 )
 from outreach.models import BranchHouseholds, Column, ExchangeVisit, FeedToken, Need, Pairing, PartyDay, Post, PostStudy
-from outreach.selectors.counts import by_category, outreach_counts, total_counts
+from outreach.selectors.counts import BRANCHES, NEEDS, by_category, outreach_counts, total_counts
 from outreach.selectors.reading import current_member_ids, current_members, not_studied, with_readers
 from outreach.tables import (
     CoverageTable,
@@ -245,8 +245,10 @@ class CoverageList(ListPage):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        kinds = {"unit__kind__in": OrgUnit.UNIT_KINDS, "unit__children__kind__in": OrgUnit.BRANCH_KINDS}
-        return super().get_queryset().filter(**kinds).distinct()
+        # The groups of townships and departments with a branch: EXISTS, not a join to every branch made
+        # unique again by DISTINCT.
+        branches = OrgUnit.objects.filter(parent=OuterRef("unit"), kind__in=OrgUnit.BRANCH_KINDS)
+        return super().get_queryset().filter(Exists(branches), unit__kind__in=OrgUnit.UNIT_KINDS)
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -263,7 +265,8 @@ class CoverageList(ListPage):
     def get_table_data(self):
         if not hasattr(self, "_rows"):
             groups = list(self.object_list)
-            self.counts = outreach_counts(groups, Period.year(self.year))
+            # Only what the table and the totals show: no exchange visits, no posts studied.
+            self.counts = outreach_counts(groups, Period.year(self.year), parts=(BRANCHES, NEEDS))
             self.total = total_counts(self.counts)
             # By the groups' units (a few hundred keys), not by every branch's key (thousands of parameters).
             branches = OrgUnit.objects.filter(parent__in=[group.unit_id for group in groups])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -60,11 +61,23 @@ class OutreachCounts:
         return percent(self.households_covered, self.households)
 
 
+# The parts of the counts, each read by its own queries: a page asks only for those it shows.
+VISITS, BRANCHES, NEEDS, STUDIES = "visits", "branches", "needs", "studies"
+PARTS = frozenset({VISITS, BRANCHES, NEEDS, STUDIES})
+
+
 def outreach_counts(
-    groups: Groups, period: Period, *, now: datetime.datetime | None = None
+    groups: Groups,
+    period: Period,
+    *,
+    now: datetime.datetime | None = None,
+    parts: Collection[str] = PARTS,
 ) -> dict[int, OutreachCounts]:
     """{group id: OutreachCounts} for every given group (zeros included). Eight queries (six for a list of
-    groups or a queryset already read)."""
+    groups or a queryset already read); fewer with ``parts``: exchange visits (two queries), party days and
+    households with the coverage (two), needs (one), posts studied (one). The parts left out stay zero."""
+    if not set(parts) <= PARTS:
+        raise ValueError(f"unknown parts: {set(parts) - PARTS}")
     now = now or timezone.now()
     today = timezone.localdate(now)
     ids, known = _resolve(groups)
@@ -73,81 +86,89 @@ def outreach_counts(
         return result
     last_day = min(period.last_day, today)
 
-    visits = ExchangeVisit.objects.filter(
-        cancelled_at__isnull=True, starts_at__gte=period.start, starts_at__lt=period.end, starts_at__lte=now
-    )
-    for side in ("host_group", "guest_group"):
-        rows = visits.filter(**{f"{side}__in": ids}).values(side).annotate(n=Count("pk")).order_by()
-        for row in rows:
-            result[row[side]].exchange_visits += row["n"]
+    if VISITS in parts:
+        visits = ExchangeVisit.objects.filter(
+            cancelled_at__isnull=True, starts_at__gte=period.start, starts_at__lt=period.end, starts_at__lte=now
+        )
+        for side in ("host_group", "guest_group"):
+            rows = visits.filter(**{f"{side}__in": ids}).values(side).annotate(n=Count("pk")).order_by()
+            for row in rows:
+                result[row[side]].exchange_visits += row["n"]
 
     # The group of a branch is the group of the unit it stands under.
-    if known:
+    if not {BRANCHES, NEEDS} & set(parts):
+        unit_group = {}
+    elif known:
         unit_group = {group.unit_id: pk for pk, group in known.items()}
     else:
         unit_group = dict(StudyGroup.objects.filter(pk__in=ids).values_list("unit_id", "pk"))
-    days = (
-        PartyDay.objects.filter(
-            branch__parent__in=list(unit_group), held_on__gte=period.first_day, held_on__lte=last_day
+    if BRANCHES in parts:
+        days = (
+            PartyDay.objects.filter(
+                branch__parent__in=list(unit_group), held_on__gte=period.first_day, held_on__lte=last_day
+            )
+            .values("branch", "branch__parent")
+            .annotate(
+                n=Count("pk"),
+                visited=Sum(
+                    F("households_by_work_team") + F("households_by_first_secretary") + F("households_by_members")
+                ),
+            )
+            .order_by()
         )
-        .values("branch", "branch__parent")
-        .annotate(
-            n=Count("pk"),
-            visited=Sum(F("households_by_work_team") + F("households_by_first_secretary") + F("households_by_members")),
-        )
-        .order_by()
-    )
-    visited_by_branch: dict[int, tuple[int, int]] = {}
-    for row in days:
-        counts = result[unit_group[row["branch__parent"]]]
-        counts.party_days += row["n"]
-        counts.households_visited += row["visited"] or 0
-        visited_by_branch[row["branch"]] = (unit_group[row["branch__parent"]], row["visited"] or 0)
-    households = BranchHouseholds.objects.filter(
-        branch__parent__in=list(unit_group), year=period.calendar_year
-    ).values_list("branch", "branch__parent", "households")
-    seen = set()
-    for branch, parent, number in households:
-        counts = result[unit_group[parent]]
-        visited = visited_by_branch.get(branch, (None, 0))[1]
-        counts.households += number
-        counts.households_covered += min(visited, number)
-        counts.branches[branch] = (visited, number)
-        seen.add(branch)
-    for branch, (group_id, visited) in visited_by_branch.items():
-        if branch not in seen:
-            result[group_id].branches[branch] = (visited, None)
+        visited_by_branch: dict[int, tuple[int, int]] = {}
+        for row in days:
+            counts = result[unit_group[row["branch__parent"]]]
+            counts.party_days += row["n"]
+            counts.households_visited += row["visited"] or 0
+            visited_by_branch[row["branch"]] = (unit_group[row["branch__parent"]], row["visited"] or 0)
+        households = BranchHouseholds.objects.filter(
+            branch__parent__in=list(unit_group), year=period.calendar_year
+        ).values_list("branch", "branch__parent", "households")
+        seen = set()
+        for branch, parent, number in households:
+            counts = result[unit_group[parent]]
+            visited = visited_by_branch.get(branch, (None, 0))[1]
+            counts.households += number
+            counts.households_covered += min(visited, number)
+            counts.branches[branch] = (visited, number)
+            seen.add(branch)
+        for branch, (group_id, visited) in visited_by_branch.items():
+            if branch not in seen:
+                result[group_id].branches[branch] = (visited, None)
 
-    needs = (
-        Need.objects.filter(
-            branch__parent__in=list(unit_group), raised_on__gte=period.first_day, raised_on__lte=last_day
+    if NEEDS in parts:
+        needs = (
+            Need.objects.filter(
+                branch__parent__in=list(unit_group), raised_on__gte=period.first_day, raised_on__lte=last_day
+            )
+            .values("branch__parent")
+            .annotate(
+                raised=Count("pk"),
+                done=Count("pk", filter=Q(status=Need.Status.DONE)),
+                on_time=Count("pk", filter=Q(status=Need.Status.DONE, done_on__lte=F("due_on"))),
+                overdue=Count("pk", filter=Q(status__in=Need.PENDING, due_on__lt=today)),
+            )
+            .order_by()
         )
-        .values("branch__parent")
-        .annotate(
-            raised=Count("pk"),
-            done=Count("pk", filter=Q(status=Need.Status.DONE)),
-            on_time=Count("pk", filter=Q(status=Need.Status.DONE, done_on__lte=F("due_on"))),
-            overdue=Count("pk", filter=Q(status__in=Need.PENDING, due_on__lt=today)),
-        )
-        .order_by()
-    )
-    for row in needs:
-        counts = result[unit_group[row["branch__parent"]]]
-        counts.needs_raised, counts.needs_done = row["raised"], row["done"]
-        counts.needs_done_on_time, counts.needs_overdue = row["on_time"], row["overdue"]
+        for row in needs:
+            counts = result[unit_group[row["branch__parent"]]]
+            counts.needs_raised, counts.needs_done = row["raised"], row["done"]
+            counts.needs_done_on_time, counts.needs_overdue = row["on_time"], row["overdue"]
 
-    # One filter() call: the three conditions on memberships apply to the same membership row.
-    seat = Q(person__memberships__study_group__in=ids, person__memberships__start_date__lte=period.last_day) & (
-        Q(person__memberships__end_date__isnull=True) | Q(person__memberships__end_date__gte=period.first_day)
-    )
-    studies = (
-        PostStudy.objects.filter(seat, studied_at__gte=period.start, studied_at__lt=period.end)
-        .values("person__memberships__study_group")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
-    )
-    for row in studies:
-        result[row["person__memberships__study_group"]].posts_studied += row["n"]
+    if STUDIES in parts:
+        # One filter() call: the three conditions on memberships apply to the same membership row.
+        seat = Q(person__memberships__study_group__in=ids, person__memberships__start_date__lte=period.last_day) & (
+            Q(person__memberships__end_date__isnull=True) | Q(person__memberships__end_date__gte=period.first_day)
+        )
+        studies = (
+            PostStudy.objects.filter(seat, studied_at__gte=period.start, studied_at__lt=period.end)
+            .values("person__memberships__study_group")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by()
+        )
+        for row in studies:
+            result[row["person__memberships__study_group"]].posts_studied += row["n"]
     return result
 
 
@@ -190,4 +211,4 @@ def by_category(needs) -> dict[str, dict[str, int]]:
     return dict(out)
 
 
-__all__ = ["OutreachCounts", "Period", "by_category", "outreach_counts", "percent", "total_counts"]
+__all__ = ["PARTS", "OutreachCounts", "Period", "by_category", "outreach_counts", "percent", "total_counts"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import Membership, Person
@@ -14,8 +15,14 @@ from outreach.models import Post, PostStudy
 
 
 def with_readers(posts: QuerySet[Post], person_ids: QuerySet) -> QuerySet[Post]:
-    """``posts`` with ``readers``: how many of the people ``person_ids`` (a query of ids) studied each."""
-    return posts.annotate(readers=Count("studies", filter=Q(studies__person__in=person_ids)))
+    """``posts`` with ``readers``: how many of the people ``person_ids`` (a query of ids) studied each.
+
+    A count per post in a subquery (the (post, person) key's index, the people hashed once), not a join of
+    every study grouped again: the posts are not grouped, so counting them for the paginator reads the
+    posts alone, and a page sorted by another column counts its own rows only."""
+    studies = PostStudy.objects.filter(post=OuterRef("pk"), person__in=person_ids).order_by()
+    count = studies.values("post").annotate(n=Count("*")).values("n")
+    return posts.annotate(readers=Coalesce(Subquery(count, output_field=IntegerField()), 0))
 
 
 def posts_by_reading(posts: QuerySet[Post], people: QuerySet[Person]) -> list[Post]:
@@ -54,8 +61,11 @@ def not_studied(posts: QuerySet[Post], people: QuerySet[Person], page=1, per_pag
         return NotStudiedPage([], number, False)
     # Those who studied them all, grouped on the studies alone; everyone else lacks one. A person studies a
     # post once (poststudy_once_per_person), so counting rows counts posts, by hashing (no DISTINCT's sort).
+    # Whoever studied them all studied the first: only its readers' studies are grouped (a few hundred
+    # people's, not the tens of thousands of studies of every required post).
+    candidates = PostStudy.objects.filter(post=ids[0]).values("person")
     complete = (
-        PostStudy.objects.filter(post__in=ids)
+        PostStudy.objects.filter(post__in=ids, person__in=candidates)
         .values("person")
         .annotate(studied=Count("pk"))
         .filter(studied=len(ids))

@@ -13,7 +13,7 @@ from PIL import Image
 
 from core.models import Attachment, Notification
 from outreach.models import Need
-from outreach.selectors.counts import outreach_counts
+from outreach.selectors.counts import BRANCHES, NEEDS, outreach_counts
 from outreach.services import (
     NEED_OVERDUE,
     NeedStateError,
@@ -80,6 +80,32 @@ def test_the_counts_take_the_same_queries_for_one_group_or_many(world, django_as
     with django_assert_num_queries(6):
         counts = outreach_counts(groups, Period.year(2025))
     assert [counts[g.pk].households_visited for g in groups] == [3, 3, 3]
+
+
+def test_a_page_reads_only_the_parts_of_the_counts_it_shows(world, django_assert_num_queries):
+    """The coverage page's parts (party days with households, and needs): the same numbers as every part
+    read, in three queries; exchange visits and posts studied left at zero.
+
+    东村: 100 households, party days with 60 and 50 visited (covered 100); one need raised 2025-03-05 and
+    still open on 2025-12-31, due 04-30: raised 1, overdue 1."""
+    group = township(world.home.county, "新华镇")
+    east = village(group.unit, "东村")
+    households(east, 2025, 100)
+    party_day(east, D(2025, 3, 5), team=30, first=20, members=10)
+    party_day(east, D(2025, 5, 5), members=50)
+    need(east, D(2025, 3, 5), D(2025, 4, 30))
+    now = datetime.datetime(2025, 12, 31, 12, tzinfo=datetime.UTC)
+    whole = outreach_counts([group], Period.year(2025), now=now)[group.pk]
+    with django_assert_num_queries(3):
+        part = outreach_counts([group], Period.year(2025), now=now, parts=(BRANCHES, NEEDS))[group.pk]
+    shown = ("party_days", "households_visited", "households", "households_covered", "needs_raised")
+    assert [getattr(part, name) for name in shown] == [getattr(whole, name) for name in shown] == [2, 110, 100, 100, 1]
+    assert (part.needs_overdue, part.coverage, part.branches) == (1, whole.coverage, {east.pk: (110, 100)})
+    assert (part.exchange_visits, part.posts_studied) == (0, 0)
+    with django_assert_num_queries(1):
+        assert outreach_counts([group], Period.year(2025), now=now, parts=(NEEDS,))[group.pk].party_days == 0
+    with pytest.raises(ValueError):
+        outreach_counts([group], Period.year(2025), parts=("everything",))
 
 
 @pytest.fixture

@@ -57,6 +57,7 @@ def test_staff_see_most_and_least_read_and_who_has_not_studied(world, client_as)
     for person in (world.home.member, world.home.leader):
         post_mark_studied(post=first, person=person, user=None)
     post_mark_studied(post=third, person=world.home.member, user=None)
+    post_mark_studied(post=second, person=world.home.left, user=None)  # left in 2024: not a reader now
     from core.models import StudyGroup
 
     people = current_members(StudyGroup.objects.visible_to(world.users.staff))
@@ -76,6 +77,30 @@ def test_staff_see_most_and_least_read_and_who_has_not_studied(world, client_as)
     page = client_as("staff").get(reverse("outreach:post_reading"), {"year": 2025})
     assert page.status_code == 200 and world.home.town_member.name in page.content.decode()
     assert client_as("member").get(reverse("outreach:post_reading")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_who_studied_every_required_post_but_the_newest_still_lacks_it(world):
+    """Required posts 丁 (newest, 2025-03-03), 戊 (03-02), 己 (03-01):
+
+    - the leader studied all three: not listed;
+    - the member studied 戊 and 己, not the newest: lacks 丁 (whoever studied them all studied the newest,
+      so only its readers are counted as complete);
+    - the town member studied only the newest: lacks 戊 and 己, in that order (newest first)."""
+    newest = post(world.home.county, title="丁", required=True, published_on=datetime.date(2025, 3, 3))
+    middle = post(world.home.county, title="戊", required=True, published_on=datetime.date(2025, 3, 2))
+    oldest = post(world.home.county, title="己", required=True, published_on=datetime.date(2025, 3, 1))
+    for item in (newest, middle, oldest):
+        post_mark_studied(post=item, person=world.home.leader, user=None)
+    for item in (middle, oldest):
+        post_mark_studied(post=item, person=world.home.member, user=None)
+    post_mark_studied(post=newest, person=world.home.town_member, user=None)
+    from core.models import StudyGroup
+    from outreach.models import Post
+
+    people = current_members(StudyGroup.objects.visible_to(world.users.staff))
+    missing = {person.name: [p.title for p in posts] for person, posts in not_studied(Post.objects.all(), people)}
+    assert missing == {world.home.member.name: ["丁"], world.home.town_member.name: ["戊", "己"]}
 
 
 @pytest.mark.django_db(transaction=True)
