@@ -88,10 +88,13 @@ def _recent_changes(user, limit: int = 15) -> list[dict]:
     joined) picks the newest rows: one query whatever the number of models and rows. Records since
     deleted are left out, as their history page is no longer reachable."""
     parts = []
+    # ``model.history`` builds a new manager class at each reading (simple_history's descriptor): read once.
+    history_of = {}
     for name, model in history_models.items():
         if not policy.can(user, policy.Action.HISTORY, model):
             continue
-        rows = model.history.filter(id__in=model.objects.visible_to(user).values("pk")).values(
+        history = history_of[name] = model.history
+        rows = history.filter(id__in=model.objects.visible_to(user).values("pk")).values(
             ch_id=F("history_id"),
             ch_date=F("history_date"),
             ch_type=F("history_type"),
@@ -100,7 +103,7 @@ def _recent_changes(user, limit: int = 15) -> list[dict]:
             ch_first_name=F("history_user__first_name"),
             ch_last_name=F("history_user__last_name"),
             ch_obj=F("id"),
-            ch_label=Cast(_label_of(model.history.model), CharField()),
+            ch_label=Cast(_label_of(history.model), CharField()),
             ch_kind=Value(name, output_field=CharField()),
         )
         if connection.features.supports_slicing_ordering_in_compound:
@@ -115,7 +118,7 @@ def _recent_changes(user, limit: int = 15) -> list[dict]:
     changes = []
     for row in newest:
         model = history_models.get(row["ch_kind"])
-        record = model.history.model(
+        record = history_of[row["ch_kind"]].model(
             history_id=row["ch_id"],
             history_date=row["ch_date"],
             history_type=row["ch_type"],

@@ -786,7 +786,8 @@ def downloads_panel(user, today: datetime.date) -> dict:
     """The user's five latest report jobs and the five latest frozen packs they may see (two queries)."""
     from reports.models import ReportJob
 
-    jobs = ReportJob.objects.visible_to(user).select_related("org")
+    # Each row is named by its subject (ReportJob.subject_name): read with it, not a query per row.
+    jobs = ReportJob.objects.visible_to(user).select_related("org", "study_group", "person", "bulletin")
     return {
         "mine": list(jobs.filter(requested_by=user)[:5]),
         "packs": list(jobs.filter(frozen=True).order_by("-year", "org__name", "-version")[:5]),

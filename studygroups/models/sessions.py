@@ -92,8 +92,19 @@ class StudySession(VersionedModel, AuditedModel):
             models.Index(fields=["study_group", "starts_at"], name="session_group_start_idx"),
             # Newest first, a page at a time: the list walks this index and stops after 25 rows.
             models.Index(fields=["starts_at", "id"], name="session_start_pk_idx"),
-            # A year's sessions with their group, read from the index alone (the plan coverage counts).
-            models.Index(fields=["starts_at", "study_group", "id"], name="session_start_group_idx"),
+            # A year's sessions with their group, read from the index alone (the plan coverage counts; with the
+            # record's entry time, the dashboard's sessions held, scheduled and recorded late).
+            models.Index(
+                fields=["starts_at", "study_group", "id"], include=["record_entered_at"], name="session_start_group_idx"
+            ),
+            # The sessions with no written record yet (a few, the wide records left out): the dashboard's count
+            # of records overdue reads the index alone.
+            models.Index(
+                fields=["starts_at", "study_group", "id"],
+                include=["ends_at"],
+                condition=Q(record=""),
+                name="session_no_record_idx",
+            ),
         ]
 
     def __str__(self):
@@ -180,9 +191,11 @@ class Attendance(AuditedModel):
             models.CheckConstraint(name="attendance_leave_has_reason", condition=~Q(status="leave") | ~Q(reason="")),
         ]
         indexes = [
-            # Make-ups owed (the dashboards' count) are a few rows among all attendance: read them directly.
+            # Make-ups owed (the dashboards' count) are a few rows among all attendance: read them directly,
+            # from the index alone (their person is matched to the group's members on the session's day).
             models.Index(
-                fields=["session"],
+                fields=["session", "person"],
+                include=["id"],
                 condition=Q(status="leave", makeup_done_on__isnull=True),
                 name="attendance_open_leave_idx",
             ),

@@ -159,6 +159,10 @@ def with_record_flags(queryset: QuerySet[StudySession]) -> QuerySet[StudySession
     """Annotate ``has_record`` and ``record_late`` (record entered more than LATE_ENTRY_DAYS after the
     session's day, in local time) in SQL, so lists can show and filter them without a query per row."""
     late_after = datetime.timedelta(days=settings.LATE_ENTRY_DAYS)
+    # A record entered on a later local day than the session's day + N was entered more than N - 1 days after
+    # the start (a day's offset changes by less than a day): that cheap comparison is tested first, and only
+    # the few records it lets through have both days converted to local time (the costly part over a year).
+    entered_days_later = Q(record_entered_at__gt=F("starts_at") + (late_after - datetime.timedelta(days=1)))
     return queryset.alias(
         _entered_day=TruncDate("record_entered_at"),
         _start_day=TruncDate("starts_at"),
@@ -166,8 +170,10 @@ def with_record_flags(queryset: QuerySet[StudySession]) -> QuerySet[StudySession
         has_record=ExpressionWrapper(~Q(record=""), output_field=BooleanField()),
         record_late=Case(
             When(
-                record_entered_at__isnull=False,
-                _entered_day__gt=ExpressionWrapper(F("_start_day") + late_after, output_field=DateTimeField()),
+                # In this order: PostgreSQL tests a condition's terms as written, stopping at the first false.
+                Q(record_entered_at__isnull=False)
+                & entered_days_later
+                & Q(_entered_day__gt=ExpressionWrapper(F("_start_day") + late_after, output_field=DateTimeField())),
                 then=Value(True),
             ),
             default=Value(False),

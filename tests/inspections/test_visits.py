@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.models import Notification, Role
 from inspections.models import PlanTarget, Score, Visit
+from inspections.selectors.visits import with_flags
 from inspections.services.visits import (
     RESCHEDULED,
     conflict_reason,
@@ -117,6 +118,28 @@ def test_materials_are_late_after_their_due_day(world, setup):
     assert materials_late(visit, local(2025, 9, 26, 8))
     assert materials_late(visit, None, today=datetime.date(2025, 9, 26))
     assert not materials_late(visit, None, today=datetime.date(2025, 9, 25))
+
+
+@pytest.mark.parametrize(
+    "entered,today,late",
+    [
+        (local(2025, 9, 25, 18), datetime.date(2025, 12, 1), False),  # on the due day (local), however late now
+        (local(2025, 9, 26, 8), datetime.date(2025, 12, 1), True),  # the morning after
+        (None, datetime.date(2025, 9, 25), False),  # missing, not due yet
+        (None, datetime.date(2025, 9, 26), True),  # missing after the due day
+    ],
+)
+def test_the_lists_materials_flag_agrees_with_the_rule(world, setup, entered, today, late):
+    """The flag lists show and filter on (SQL, with_flags) says what services.materials_late says."""
+    plan, target = setup
+    visit = make_visit(target, inspectors=[world.users.inspector], starts_at=local(2025, 10, 9, 9))
+    visit.session.materials_entered_at = entered
+    visit.session.save()
+    flagged = with_flags(Visit.objects.filter(pk=visit.pk), today)
+    assert materials_late(visit, entered, today=today) is late
+    assert flagged.get().materials_late is late
+    assert flagged.get().materials_at == entered
+    assert flagged.filter(materials_late=True).count() == int(late)
 
 
 def test_the_summary_is_late_after_its_due_day(world, setup):

@@ -125,6 +125,23 @@ def test_the_job_list_takes_a_constant_number_of_queries(county, client_as, page
     assert len(re.findall(r'data-job-id="\d+"', html)) >= 4
 
 
+def test_the_dashboards_downloads_name_their_subjects_without_a_query_each(county, client_as, page_queries):
+    """The panel names each job by its subject (a group, a person or the unit), read with the jobs."""
+    home, auditor = county.world.home, county.world.users.auditor
+    client = client_as("auditor")
+    services.job_request(user=auditor, kind="year_end", year=2024, format="xlsx", org=home.county)
+    before = page_queries(client, reverse("dashboard"))
+    services.job_request(
+        user=auditor, kind="half_year", half=1, year=2025, org=home.county, study_group=home.dept_group
+    )
+    services.job_request(
+        user=auditor, kind="archive", year=2025, org=home.county, study_group=home.dept_group, person=home.member
+    )
+    assert page_queries(client, reverse("dashboard")) == before
+    mine = client.get(reverse("dashboard")).context["panel_data"]["report_downloads"]["mine"]
+    assert [job.subject_name for job in mine] == [home.member.name, home.dept_group.name, home.county.name]
+
+
 def _options(html: str, name: str) -> list[str]:
     select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
     assert select, name

@@ -399,6 +399,27 @@ def test_late_entry_in_sql_agrees_with_the_model(world, entered, late):
     assert annotated.has_record is bool(entered)
 
 
+@pytest.mark.parametrize(
+    "starts_at,entered,late",
+    [
+        # The shortest delay that is late: a minute before midnight, entered just after midnight 8 days on.
+        (local(2025, 3, 10, 23, 59), local(2025, 3, 18, 0, 0, 30), True),
+        # The longest that is not: just after midnight, entered just before midnight 7 days on.
+        (local(2025, 3, 10, 0, 1), local(2025, 3, 17, 23, 59), False),
+        # Entered before the session (an imported record): not late.
+        (local(2025, 3, 10, 9, 0), local(2025, 3, 9, 9, 0), False),
+    ],
+)
+def test_late_entry_in_sql_counts_local_days_not_hours(world, starts_at, entered, late):
+    """The SQL flag first compares the two times (a cheap test), then the two local days: the days decide."""
+    session = _session(world, starts_at=starts_at)
+    _stamp(session, entered)
+    flags = with_record_flags(StudySession.objects.filter(pk=session.pk))
+    assert flags.get().record_late is late
+    assert flags.filter(record_late=True).exists() is late
+    assert session.record_is_late is late
+
+
 def test_late_records_are_marked_in_the_list_and_on_the_page(client, world):
     late = _session(world, title="补记的", starts_at=local(2025, 1, 6, 9, 0))
     _stamp(late, local(2025, 3, 1, 10, 0))
